@@ -1,0 +1,18 @@
+"""neuromosaic: see and measure what a neural network does to its input space."""
+
+from .errors import NeuromosaicError
+from .layers import Maxout, Residual
+from .plane import Plane
+from .spec import InitSpec, NetSpec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InitSpec",
+    "Maxout",
+    "NetSpec",
+    "NeuromosaicError",
+    "Plane",
+    "Residual",
+    "__version__",
+]

@@ -1,0 +1,140 @@
+"""Weights in and out: safetensors (our format, no pickle) and ``.npz`` import.
+
+``.npz`` files use keys ``W0, b0, W1, b1, …`` in PyTorch ``Linear`` layout (out × in) and an
+optional string entry ``activation`` naming the hidden activation (default ``relu``).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import InputError
+from .atomic import atomic_writer
+
+MAX_NPZ_BYTES = 256 * 1024 * 1024
+
+
+def save_safetensors(path: str | Path, net: nn.Module, metadata: dict[str, str] | None = None) -> Path:
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    with atomic_writer(path) as tmp:
+        save_file(state, str(tmp), metadata=metadata or {})
+    return Path(path)
+
+
+def load_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"weights file {str(path)!r} does not exist")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            state = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise InputError(f"{str(path)!r} is not a safetensors file: {exc}") from None
+    return state, meta
+
+
+def load_npz_weights(source, *, max_bytes: int = MAX_NPZ_BYTES) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """Read ``W0, b0, W1, b1, …`` (+ optional ``activation``) from an ``.npz`` path, bytes or file.
+
+    Returns ``([(W0, b0), (W1, b1), …], activation)`` as float64 arrays, after checking that keys
+    are consecutive, shapes chain (``W_i`` is ``(out, in)``, ``b_i`` is ``(out,)``, ``W_{i+1}`` takes
+    ``out`` inputs) and every value is finite. Pickled objects are refused (``allow_pickle=False``).
+    """
+    import io
+
+    name = "<upload>"
+    if isinstance(source, (str, Path)):
+        name = str(source)
+        p = Path(source)
+        if not p.is_file():
+            raise InputError(f"weights file {name!r} does not exist")
+        if p.stat().st_size > max_bytes:
+            raise InputError(f"weights file {name!r} is over the {max_bytes} byte cap")
+        source = p.read_bytes()
+    if isinstance(source, (bytes, bytearray)):
+        if len(source) > max_bytes:
+            raise InputError(f"weights upload of {len(source)} bytes is over the {max_bytes} byte cap")
+        source = io.BytesIO(source)
+    try:
+        with np.load(source, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except ValueError as exc:
+        raise InputError(f"{name}: cannot read .npz without pickle ({exc})") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(f"{name} is not an .npz file: {exc}") from None
+    activation = "relu"
+    if "activation" in arrays:
+        act = arrays.pop("activation")
+        if act.dtype.kind not in "US" or act.size != 1:
+            raise InputError(f"{name}: 'activation' must be one string, got dtype {act.dtype}")
+        activation = str(act.reshape(()).item())
+        if isinstance(activation, bytes):
+            activation = activation.decode()
+    n = 0
+    while f"W{n}" in arrays:
+        n += 1
+    if n == 0:
+        raise InputError(f"{name}: no key 'W0'; expected keys W0, b0, W1, b1, … (got {sorted(arrays)})")
+    expected = {f"{p}{i}" for i in range(n) for p in "Wb"}
+    missing = sorted(expected - set(arrays))
+    extra = sorted(set(arrays) - expected)
+    if missing:
+        raise InputError(f"{name}: missing keys {missing}; expected W0, b0, …, W{n-1}, b{n-1}")
+    if extra:
+        raise InputError(f"{name}: unexpected keys {extra}; allowed W0, b0, …, W{n-1}, b{n-1}, activation")
+    layers = []
+    prev_out = None
+    for i in range(n):
+        W, b = arrays[f"W{i}"], arrays[f"b{i}"]
+        if W.dtype.kind not in "fiu" or b.dtype.kind not in "fiu":
+            raise InputError(f"{name}: W{i}/b{i} must be numeric, got {W.dtype}/{b.dtype}")
+        if W.ndim != 2:
+            raise InputError(f"{name}: W{i} must be 2-D (out × in), got shape {W.shape}")
+        if b.shape != (W.shape[0],):
+            raise InputError(f"{name}: b{i} must have shape ({W.shape[0]},) to match W{i}, got {b.shape}")
+        if prev_out is not None and W.shape[1] != prev_out:
+            raise InputError(f"{name}: W{i} takes {W.shape[1]} inputs but layer {i-1} gives {prev_out}")
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise InputError(f"{name}: W{i}/b{i} contain NaN or inf")
+        layers.append((W.astype(np.float64), b.astype(np.float64)))
+        prev_out = W.shape[0]
+    return layers, activation
+
+
+def net_from_layers(layers: list[tuple[np.ndarray, np.ndarray]], activation: str = "relu",
+                    *, dtype: torch.dtype = torch.float64) -> nn.Sequential:
+    """A ``Linear, act, …, Linear`` Sequential (no output activation) from ``(W, b)`` pairs."""
+    from ..spec import make_activation
+
+    modules: list[nn.Module] = []
+    for i, (W, b) in enumerate(layers):
+        lin = nn.Linear(W.shape[1], W.shape[0]).to(dtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.as_tensor(W, dtype=dtype))
+            lin.bias.copy_(torch.as_tensor(b, dtype=dtype))
+        modules.append(lin)
+        if i < len(layers) - 1:
+            modules.append(make_activation(activation).to(dtype))
+    return nn.Sequential(*modules)
+
+
+def load_npz_net(source, *, dtype: torch.dtype = torch.float64) -> nn.Sequential:
+    """Load an ``.npz`` (see :func:`load_npz_weights`) as a ``torch.nn.Sequential``."""
+    from ..spec import check_activation
+
+    layers, activation = load_npz_weights(source)
+    try:
+        activation = check_activation(activation)
+    except Exception as exc:
+        raise InputError(f"weights: {exc}") from None
+    return net_from_layers(layers, activation, dtype=dtype)
