@@ -1,5 +1,6 @@
 """neuromosaic: see and measure what a neural network does to its input space."""
 
+from . import theory
 from .errors import NeuromosaicError
 from .layers import Maxout, Residual
 from .plane import Plane
@@ -15,4 +16,5 @@ __all__ = [
     "Plane",
     "Residual",
     "__version__",
+    "theory",
 ]
