@@ -3,6 +3,7 @@
 from . import theory
 from .errors import NeuromosaicError
 from .layers import Maxout, Residual
+from .paint import PaintConfig, paint
 from .plane import Plane
 from .spec import InitSpec, NetSpec
 
@@ -13,8 +14,10 @@ __all__ = [
     "Maxout",
     "NetSpec",
     "NeuromosaicError",
+    "PaintConfig",
     "Plane",
     "Residual",
+    "paint",
     "__version__",
     "theory",
 ]

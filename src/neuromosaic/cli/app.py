@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+
+try:  # typer >= 0.26 vendors click as typer._click
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click_exc
 
 from ..errors import NeuromosaicError, one_line
 
@@ -25,9 +29,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from . import paint
+    from . import paint, sweep
 
-    for module in (paint,):
+    for module in (paint, sweep):
         module.register(app)
 
 
@@ -42,17 +46,24 @@ def main(argv: list[str] | None = None) -> int:
     except NeuromosaicError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         code = 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("aborted", file=sys.stderr)
         code = 130
-    except click.ClickException as exc:
+    except click_exc.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: show its help as is
+            print(exc.format_message(), file=sys.stderr)
+            return _exit(2, argv)
         print(f"error: {one_line(exc.format_message())}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = 130
+    return _exit(code, argv)
+
+
+def _exit(code: int, argv: list[str] | None) -> int:
     if argv is None:
         sys.exit(code)
     return code

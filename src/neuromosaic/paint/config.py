@@ -1,0 +1,210 @@
+"""PaintConfig: every option of ``neuromosaic paint`` in one validated model.
+
+The same model is the CLI's parsed options, the lab's query parameters and the JSON stored in
+every PNG, so a picture can always be re-rendered from itself.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from ..errors import SpecError
+from ..spec import InitSpec, NetSpec, check_activation, validation_message
+from .color import COLORS
+from .render import INPUTS, input_count, parse_size
+
+
+class PaintConfig(BaseModel):
+    """A CPPN and how to render it. Defaults: 8 hidden layers × 16, tanh, sigmoid output,
+    ``normal:1`` weights, inputs x, y, r, 512×512, seed 0."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    size: tuple[int, int] = (512, 512)
+    layers: int = 8
+    width: int = 16
+    widths: tuple[int, ...] | None = None
+    activation: str = "tanh"
+    out_activation: str = "sigmoid"
+    init: str = "normal:1"
+    bias_init: str | None = None
+    inputs: str = "xyr"
+    z_dim: int = 8
+    z: tuple[float, ...] | None = None
+    scale: float = 1.0
+    center: tuple[float, float] = (0.0, 0.0)
+    raw_coords: bool = False
+    color: str = "rgb"
+    seed: int = 0
+    fast: bool = False
+    device: str = "auto"
+
+    def __init__(self, **data: Any):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise SpecError(validation_message(exc)) from None
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _size(cls, v):
+        return parse_size(v)
+
+    @field_validator("widths", mode="before")
+    @classmethod
+    def _widths(cls, v):
+        if isinstance(v, str):
+            try:
+                v = [int(p) for p in v.replace(" ", "").split(",") if p != ""]
+            except ValueError:
+                raise ValueError(f"must be comma-separated positive integers, got {v!r}") from None
+        if v is not None and any(int(w) < 1 for w in v):
+            raise ValueError(f"every width must be >= 1, got {list(v)}")
+        return v
+
+    @field_validator("layers")
+    @classmethod
+    def _layers(cls, v: int) -> int:
+        if not 0 <= v <= 256:
+            raise ValueError(f"must be between 0 and 256, got {v}")
+        return v
+
+    @field_validator("width", "z_dim")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if not 1 <= v <= 4096:
+            raise ValueError(f"must be between 1 and 4096, got {v}")
+        return v
+
+    @field_validator("activation", "out_activation")
+    @classmethod
+    def _act(cls, v: str) -> str:
+        return check_activation(v)
+
+    @field_validator("init")
+    @classmethod
+    def _init(cls, v: str) -> str:
+        return str(InitSpec.parse(v))
+
+    @field_validator("bias_init")
+    @classmethod
+    def _bias(cls, v: str | None) -> str | None:
+        return None if v in (None, "") else str(InitSpec.parse(v, what="bias_init"))
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, v: str) -> str:
+        if v not in INPUTS:
+            raise ValueError(f"must be one of {', '.join(INPUTS)}, got {v!r}")
+        return v
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, v: str) -> str:
+        if v not in COLORS:
+            raise ValueError(f"must be one of {', '.join(COLORS)}, got {v!r}")
+        return v
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if v not in ("auto", "cpu", "cuda") and not v.startswith("cuda:"):
+            raise ValueError(f"must be auto, cpu or cuda, got {v!r}")
+        return v
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, v: float) -> float:
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"must be a positive finite number, got {v}")
+        return v
+
+    @field_validator("center", mode="before")
+    @classmethod
+    def _center(cls, v):
+        if isinstance(v, str):
+            try:
+                v = tuple(float(p) for p in v.split(","))
+            except ValueError:
+                raise ValueError(f"must be X,Y (two numbers), got {v!r}") from None
+        v = tuple(v)
+        if len(v) != 2 or not all(math.isfinite(float(c)) for c in v):
+            raise ValueError(f"must be two finite numbers X,Y, got {v!r}")
+        return v
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v: int) -> int:
+        if not 0 <= v < 2**63:
+            raise ValueError(f"must be between 0 and 2**63-1, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _z_matches(self) -> PaintConfig:
+        if self.z is not None and self.inputs == "xyrz" and len(self.z) != self.z_dim:
+            raise ValueError(f"z has {len(self.z)} entries but z_dim is {self.z_dim}")
+        return self
+
+    # -- derived -------------------------------------------------------------------------
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        return tuple(self.widths) if self.widths is not None else (self.width,) * self.layers
+
+    def net_spec(self) -> NetSpec:
+        """The network this config paints."""
+        return NetSpec(inputs=input_count(self.inputs, self.z_dim), widths=self.hidden,
+                       outputs=1 if self.color == "gray" else 3, activation=self.activation,
+                       out_activation=self.out_activation, init=self.init,
+                       bias_init=self.bias_init, seed=self.seed)
+
+    def latent(self) -> tuple[float, ...] | None:
+        """The latent vector z (drawn from the seed unless given); ``None`` without z inputs."""
+        if self.inputs != "xyrz":
+            return None
+        if self.z is not None:
+            return tuple(self.z)
+        return tuple(np.random.default_rng([self.seed, 1]).uniform(-1.0, 1.0, self.z_dim).tolist())
+
+    def replace(self, **changes: Any) -> PaintConfig:
+        return PaintConfig(**{**self.model_dump(), **changes})
+
+    def metadata(self) -> dict:
+        """What a PNG carries: the full config (with z made explicit) and the package version."""
+        from .. import __version__
+
+        cfg = self.model_dump(mode="json")
+        z = self.latent()
+        cfg["z"] = list(z) if z is not None else None
+        return {"kind": "paint", "version": __version__, "config": cfg,
+                "spec": self.net_spec().model_dump(mode="json")}
+
+
+def render_config(cfg: PaintConfig, *, progress=None, workers: int | None = None) -> np.ndarray:
+    """Build ``cfg``'s network and paint it: `(H, W, C)` uint8."""
+    from .render import paint, resolve_device
+
+    dev = resolve_device(cfg.device)
+    net = cfg.net_spec().build(device=dev)
+    return paint(net, cfg.size, scale=cfg.scale, center=cfg.center, raw_coords=cfg.raw_coords,
+                 inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, fast=cfg.fast,
+                 device=dev, workers=workers, progress=progress)
+
+
+def png_bytes(image: np.ndarray, cfg: PaintConfig) -> bytes:
+    """PNG bytes of ``image`` carrying ``cfg`` in its ``neuromosaic`` chunk."""
+    from ..io.png import encode_png
+
+    return encode_png(image, cfg.metadata())
+
+
+def config_from_metadata(meta: dict) -> PaintConfig:
+    """The PaintConfig stored in a PNG's metadata (see :meth:`PaintConfig.metadata`)."""
+    from ..errors import InputError
+
+    if meta.get("kind") != "paint" or not isinstance(meta.get("config"), dict):
+        raise InputError(f"the PNG's neuromosaic chunk is a {meta.get('kind')!r} record, not a paint config")
+    return PaintConfig(**meta["config"])
