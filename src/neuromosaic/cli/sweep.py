@@ -1,0 +1,92 @@
+"""``neuromosaic sweep GRID.toml``: run a grid of experiments into one table (see docs/sweeps.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+@contextlib.contextmanager
+def _cell_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
+    """A rich bar on stderr counting cells, showing the last finished cell's parameters."""
+    if not enabled:
+        yield lambda done, total, label: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("cells"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield update
+
+
+def sweep_cmd(
+    grid_file: Annotated[Path, typer.Argument(metavar="GRID.toml",
+                                              help="The grid file (TOML; see docs/sweeps.md).")],
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", help="Local worker processes (default: all cores; 1 runs in this "
+                                "process).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="Run the cells on a Dask cluster: the scheduler's tcp://HOST:PORT.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Results table (.parquet or .csv); overrides the grid file's "
+                               "`output`.")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Also run again the cells whose row has an error.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Validate the grid and say how many cells are done; run nothing.")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress",
+                                           help="Show a progress bar.")] = True,
+) -> None:
+    """Run a grid of experiments (paint, bounds, …) and write one row per cell to a table.
+
+    Cells already done (a file under OUTPUT.cells/) are skipped, so re-running the same command
+    after an interruption finishes the sweep. Experiments: see docs/sweeps.md.
+
+    Example: neuromosaic sweep examples/sweep_depth.toml --workers 4
+    """
+    from ..sweep import load_grid, run_sweep
+    from ..sweeps.engine import check_dask_address, count_done
+
+    grid = load_grid(grid_file, output=output)
+    if dask is not None:
+        check_dask_address(dask)
+    if dry_run:
+        done = count_done(grid, retry_failed=retry_failed)
+        print(f"{grid_file}: experiment {grid.experiment.name!r}, {len(grid.cells)} cells over "
+              f"{', '.join(grid.axes)}; {done} done, {len(grid.cells) - done} to run; "
+              f"table {grid.output}")
+        return
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    with _cell_progress(progress and sys.stderr.isatty()) as update:
+        result = run_sweep(grid, workers=n_workers, dask=dask, retry_failed=retry_failed,
+                           on_progress=update)
+    print(f"wrote {result.table}: {len(result.rows)} rows ({result.computed} computed, "
+          f"{result.skipped} already done, {result.failed} with an error)", file=sys.stderr)
+    if result.lost:
+        print(f"error: {result.lost} cells did not run (first: {result.lost_messages[0]}); "
+              f"run the same command again to retry them", file=sys.stderr)
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep", no_args_is_help=True)(sweep_cmd)
