@@ -1,7 +1,8 @@
 """neuromosaic: see and measure what a neural network does to its input space."""
 
-from . import theory
+from . import fit, theory
 from .errors import NeuromosaicError
+from .fit import FitConfig, FitResult, towers
 from .layers import Maxout, Residual
 from .paint import PaintConfig, paint
 from .plane import Plane
@@ -10,6 +11,8 @@ from .spec import InitSpec, NetSpec
 __version__ = "0.1.0"
 
 __all__ = [
+    "FitConfig",
+    "FitResult",
     "InitSpec",
     "Maxout",
     "NetSpec",
@@ -17,7 +20,9 @@ __all__ = [
     "PaintConfig",
     "Plane",
     "Residual",
+    "fit",
     "paint",
     "__version__",
     "theory",
+    "towers",
 ]
