@@ -6,6 +6,7 @@ from .fit import FitConfig, FitResult, towers
 from .layers import Maxout, Residual
 from .paint import PaintConfig, paint
 from .plane import Plane
+from .regions import Regions, linear_regions, regions_on_segment
 from .spec import InitSpec, NetSpec
 
 __version__ = "0.1.0"
@@ -19,9 +20,12 @@ __all__ = [
     "NeuromosaicError",
     "PaintConfig",
     "Plane",
+    "Regions",
     "Residual",
     "fit",
+    "linear_regions",
     "paint",
+    "regions_on_segment",
     "__version__",
     "theory",
     "towers",

@@ -1,0 +1,214 @@
+"""``linear_regions``: the public entry point; splits the plane into tiles run in worker processes.
+
+Tiles bound the memory (each worker holds one tile's mesh at a time) and use both cores without
+nested thread pools (each worker limits BLAS to one thread). A region cut by a tile border appears
+once per tile it touches; since the set of points with one activation pattern is convex (an
+intersection of half-planes), the pieces with equal patterns are one region, and they are merged
+(see :mod:`.result`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import SpecError, TooLargeError
+from ..plane import Plane, check_extent
+from .engine import Cutter
+from .line import cut_segment
+from .modules import Elementwise, MaxGroups, Program, compile_net
+
+# a tile's vertex state should stay around this size (bytes), so that 2 workers stay well under 1 GB
+TILE_STATE_BYTES = 160 * 1024 * 1024
+
+
+def _workers() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+def _estimate_regions(program: Program, A: np.ndarray, c: np.ndarray, rect) -> float:
+    """A cheap estimate of the region count: breakpoints along a few lines across the rectangle
+    (k pieces across in s, m in t gives about k * m regions for a line-like arrangement)."""
+    s0, s1, t0, t1 = rect
+    counts = []
+    for frac in (0.25, 0.5, 0.75):
+        for p, q in (([s0, t0 + frac * (t1 - t0)], [s1, t0 + frac * (t1 - t0)]),
+                     ([s0 + frac * (s1 - s0), t0], [s0 + frac * (s1 - s0), t1])):
+            t, _ = cut_segment(program, A @ np.array(p) + c, A @ np.array(q) + c)
+            counts.append(t.size - 1)
+    across, up = np.mean(counts[0::2]), np.mean(counts[1::2])
+    return float(across * up)
+
+
+def _state_width(program: Program) -> int:
+    from .engine import _live_after
+
+    live, widest = program.in_dim, program.in_dim
+    stack = 0
+    for step in program.steps:
+        name = type(step).__name__
+        if name == "Push":
+            stack += live
+        elif name == "Pop":
+            stack -= live
+        live = _live_after(step, live)
+        extra = step.groups.shape[0] if isinstance(step, MaxGroups) else 0
+        widest = max(widest, live + stack + extra)
+    return widest
+
+
+def _plan_tiles(program: Program, A, c, rect, workers: int) -> tuple[int, int]:
+    cutting = [s for s in program.steps if isinstance(s, (Elementwise, MaxGroups))]
+    if not cutting:
+        return 1, 1
+    est = _estimate_regions(program, A, c, rect)
+    if est < 20000 or workers == 1 and est < 50000:
+        return 1, 1
+    # vertices ~ regions; capacity doubling can double the state
+    state = est * _state_width(program) * 8 * 2.5
+    n = max(workers, math.ceil(state / TILE_STATE_BYTES))
+    n = math.ceil(n / workers) * workers
+    s0, s1, t0, t1 = rect
+    aspect = (s1 - s0) / (t1 - t0)
+    nx = max(1, round(math.sqrt(n * aspect)))
+    ny = max(1, math.ceil(n / nx))
+    return nx, ny
+
+
+def _tile_rects(rect, nx: int, ny: int) -> list[tuple[float, float, float, float]]:
+    s0, s1, t0, t1 = rect
+    xs = [s0 + (s1 - s0) * i / nx for i in range(nx)] + [s1]
+    ys = [t0 + (t1 - t0) * j / ny for j in range(ny)] + [t1]
+    return [(xs[i], xs[i + 1], ys[j], ys[j + 1]) for j in range(ny) for i in range(nx)]
+
+
+def _run_tile(args):
+    program, A, c, rect, max_regions, queue, index = args
+    try:
+        from threadpoolctl import threadpool_limits
+        limiter = threadpool_limits(1)
+    except ImportError:  # optional: without it BLAS may use more threads
+        limiter = None
+    progress = None
+    if queue is not None:
+        def progress(done, total, nf):
+            queue.put((index, done, total, nf))
+    try:
+        return _cut_tile(program, A, c, rect, max_regions, progress)
+    finally:
+        if limiter is not None:
+            limiter.unregister()
+
+
+def run_tiles(program: Program, A, c, rects, *, max_regions=None,
+              progress: Callable | None = None, workers: int = 1) -> list[dict]:
+    """Cut each tile (in ``workers`` processes when more than one tile); results in tile order."""
+    n_steps = len(program.steps)
+    if len(rects) == 1 or workers == 1:
+        out = []
+        for i, r in enumerate(rects):
+            cb = None
+            if progress is not None:
+                def cb(done, total, nf, i=i):
+                    progress(i * n_steps + done, len(rects) * n_steps, nf)
+            out.append(_cut_tile(program, A, c, r, max_regions, cb))
+        return out
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    queue = ctx.Manager().Queue() if progress is not None else None
+    done_steps = [0] * len(rects)
+    results: list = [None] * len(rects)
+    with ctx.Pool(workers) as pool:
+        jobs = [pool.apply_async(_run_tile, ((program, A, c, r, max_regions, queue, i),))
+                for i, r in enumerate(rects)]
+        pending = set(range(len(rects)))
+        while pending:
+            for i in list(pending):
+                if jobs[i].ready():
+                    results[i] = jobs[i].get()  # re-raises a worker's error (TooLargeError…)
+                    pending.discard(i)
+            if queue is not None:
+                while not queue.empty():
+                    idx, done, _total, nf = queue.get()
+                    done_steps[idx] = done
+                    progress(sum(done_steps), len(rects) * n_steps, nf)
+            if pending:
+                jobs[next(iter(pending))].wait(0.05)
+    return results
+
+
+def _cut_tile(program, A, c, rect, max_regions, cb) -> dict:
+    mesh = Cutter(program, A, c, rect, max_regions=max_regions, progress=cb).run()
+    nf, nv = mesh.nf, mesh.nv
+    return dict(rect=rect, P=mesh.P[:nv].copy(), Y=mesh.X[:nv, :program.out_dim].copy(),
+                F=mesh.F[:nf].copy(), deg=mesh.deg[:nf].copy(), codes=mesh.codes[:nf].copy())
+
+
+def _resolve_plane(net, domain, plane) -> Plane:
+    if (domain is None) == (plane is None):
+        raise SpecError("give exactly one of domain=(x0, x1, y0, y1) (2-input nets) or plane=nm.Plane(...)")
+    if plane is not None:
+        if not isinstance(plane, Plane):
+            raise SpecError(f"plane must be a neuromosaic.Plane, got {type(plane).__name__}")
+        return plane
+    x0, x1, y0, y1 = check_extent(domain)
+    return Plane.rect(x0, x1, y0, y1)
+
+
+def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions: int | None = None,
+                   progress: Callable[[int, int, int], None] | None = None,
+                   tiles: tuple[int, int] | None = None, workers: int | None = None,
+                   input_shape: tuple[int, ...] | None = None):
+    """The exact linear regions of a piecewise-linear network over a rectangle of a plane.
+
+    Arguments:
+        net: a ``torch.nn.Sequential`` (Linear, ReLU, LeakyReLU, PReLU, Hardtanh, Abs, Identity,
+            Flatten/Unflatten, BatchNorm in eval mode, Conv1d/2d, AvgPool, MaxPool, Maxout,
+            Residual) or a :class:`~neuromosaic.spec.NetSpec` with such activations.
+        domain: ``(x0, x1, y0, y1)``, the input rectangle of a 2-input network.
+        plane: a :class:`~neuromosaic.plane.Plane` (a rectangle in a 2-D slice of the input space);
+            give exactly one of ``domain`` and ``plane``.
+        max_regions: stop with :class:`~neuromosaic.errors.TooLargeError` past this many regions.
+        progress: ``progress(done_steps, total_steps, faces_so_far)``, called after every step
+            (layer) of every tile.
+        tiles: ``(nx, ny)`` tiles; default: one tile for small partitions, else enough tiles to
+            keep a worker's mesh near ``TILE_STATE_BYTES``.
+        workers: processes for the tiles (default: the usable cores).
+        input_shape: the per-sample shape a conv net takes, e.g. ``(1, 8, 8)`` (default: guessed).
+
+    Returns a :class:`~neuromosaic.regions.result.Regions`. All arithmetic is float64.
+    """
+    from .result import Regions
+
+    plane = _resolve_plane(net, domain, plane)
+    program = compile_net(net, plane.in_dim, input_shape=input_shape)
+    if max_regions is not None and (not isinstance(max_regions, (int, np.integer)) or max_regions < 1):
+        raise SpecError(f"max_regions must be a positive integer, got {max_regions!r}")
+    A, c = plane.affine()
+    workers = _workers() if workers is None else max(1, int(workers))
+    if tiles is None:
+        nx, ny = _plan_tiles(program, A, c, plane.extent, workers)
+    else:
+        nx, ny = (int(v) for v in tiles)
+        if nx < 1 or ny < 1:
+            raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
+    start = time.perf_counter()
+    rects = _tile_rects(plane.extent, nx, ny)
+    parts = run_tiles(program, A, c, rects, max_regions=max_regions, progress=progress,
+                      workers=min(workers, len(rects)))
+    regions = Regions.from_tiles(net, program, plane, parts, (nx, ny))
+    if max_regions is not None and regions.count > max_regions:
+        raise TooLargeError(f"more than max_regions={max_regions} regions ({regions.count}); "
+                            "raise --max-regions or shrink the domain")
+    regions.seconds = time.perf_counter() - start
+    return regions
+

@@ -1,0 +1,201 @@
+"""The exact region engine: cut a rectangle of a plane by every piecewise-linear step of a network.
+
+Per cutting step (a layer's activation) the mesh vertices carry the step's pre-activations. Each
+hyperplane (a unit crossing a breakpoint, or two pieces of a max swapping) is a function that is
+affine on every current face, so the mesh is split by it where its vertex values change sign
+(:meth:`Mesh.split`). Only faces that the hyperplane can cross are tested: at the start of the
+step the faces where a unit has vertices of both signs are marked in a bit set, and a face's
+children inherit its marks. After the step the activation is applied to the vertex values (the
+network is continuous, so vertex values stay exact), and each face records its activation pattern.
+
+Tolerances: a vertex value ``v`` of a cut counts as zero (the vertex lies on the hyperplane, no new
+vertex) when ``|v| <= TOL_REL * max(1, max |values of the step|)``; ``TOL_REL = 1e-10``. Float64
+interpolation errors are ~1e-16 times the same scale per layer, so far below it; features of the
+partition thinner than the tolerance (in value) are merged into a neighbour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import TooLargeError
+from .mesh import Mesh
+from .modules import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_step
+
+TOL_REL = 1e-10
+
+
+def code_layout(program: Program) -> list[dict]:
+    """Where each cutting step's pattern lives in a region's pattern bytes.
+
+    Returns one dict per cutting step: ``step`` (its index in the program), ``name``, ``kind``
+    (``bits``: one bit per unit and breakpoint, ``z > c``, packed MSB first with
+    ``numpy.packbits``, unit-major; ``argmax``: one byte per max unit), ``offset``, ``nbytes``,
+    ``units``, ``per_unit`` (breakpoints per unit, or pieces per max unit).
+    """
+    layout, offset, live = [], 0, program.in_dim
+    for i, step in enumerate(program.steps):
+        if isinstance(step, Elementwise) and step.kind != "identity":
+            nbits = live * len(step.breakpoints)
+            nbytes = (nbits + 7) // 8
+            layout.append(dict(step=i, name=step.name, kind="bits", offset=offset, nbytes=nbytes,
+                               units=live, per_unit=len(step.breakpoints)))
+            offset += nbytes
+        elif isinstance(step, MaxGroups):
+            n_out = step.groups.shape[0]
+            layout.append(dict(step=i, name=step.name, kind="argmax", offset=offset, nbytes=n_out,
+                               units=n_out, per_unit=step.groups.shape[1]))
+            offset += n_out
+        live = _live_after(step, live)
+    return layout
+
+
+def _live_after(step, live: int) -> int:
+    if isinstance(step, Affine):
+        return step.M.shape[0]
+    if isinstance(step, MaxGroups):
+        return step.groups.shape[0]
+    return live
+
+
+def encode_patterns(program: Program, pre: list[np.ndarray]) -> np.ndarray:
+    """Pattern bytes `(n, nbytes)` of points from their recorded pre-activations (see
+    :meth:`Program.forward`), in the layout of :func:`code_layout`."""
+    from .modules import pattern_codes
+
+    cutting = [s for s in program.steps if isinstance(s, (Elementwise, MaxGroups))
+               and not (isinstance(s, Elementwise) and s.kind == "identity")]
+    parts = []
+    for step, z in zip(cutting, pre, strict=True):
+        codes = pattern_codes(step, z)
+        parts.append(codes if isinstance(step, MaxGroups) else np.packbits(codes, axis=1))
+    n = pre[0].shape[0] if pre else 0
+    return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0), np.uint8)
+
+
+class Cutter:
+    """Runs a program over one rectangle of a plane. ``A`` `(n, 2)`, ``c`` `(n,)` map plane
+    coordinates to inputs: ``x = A @ [s, t] + c``."""
+
+    def __init__(self, program: Program, A: np.ndarray, c: np.ndarray, rect, *,
+                 max_regions: int | None = None, progress=None):
+        self.program = program
+        self.layout = code_layout(program)
+        n_codes = sum(e["nbytes"] for e in self.layout)
+        s0, s1, t0, t1 = rect
+        corners = np.array([[s0, t0], [s1, t0], [s1, t1], [s0, t1]], dtype=np.float64)
+        self.mesh = Mesh(rect, corners @ A.T + c, n_codes)
+        self.max_regions = max_regions
+        self.progress = progress
+        self.live = program.in_dim
+
+    def run(self) -> Mesh:
+        cut_i = 0
+        steps = self.program.steps
+        for i, step in enumerate(steps):
+            mesh = self.mesh
+            if isinstance(step, Affine):
+                self._affine(step)
+            elif isinstance(step, (Push, Pop)):
+                X, self.live, _ = apply_step(step, mesh.vertex_values(), self.live)
+                mesh.set_state(X)
+            elif isinstance(step, Elementwise):
+                if step.kind != "identity":
+                    self._elementwise(step, self.layout[cut_i])
+                    cut_i += 1
+            elif isinstance(step, MaxGroups):
+                self._maxgroups(step, self.layout[cut_i])
+                cut_i += 1
+            if self.progress is not None:
+                self.progress(i + 1, len(steps), mesh.nf)
+        return self.mesh
+
+    def _affine(self, step: Affine) -> None:
+        mesh, live = self.mesh, self.live
+        d_out = step.M.shape[0]
+        rest = mesh.X.shape[1] - live
+        new = np.empty((mesh.X.shape[0], d_out + rest))
+        np.matmul(mesh.X[:mesh.nv, :live], step.M.T, out=new[:mesh.nv, :d_out])
+        new[:mesh.nv, :d_out] += step.c
+        new[:mesh.nv, d_out:] = mesh.X[:mesh.nv, live:]
+        mesh.set_state(new)
+        self.live = d_out
+
+    def _check_size(self) -> None:
+        if self.max_regions is not None and self.mesh.nf > self.max_regions:
+            raise TooLargeError(f"more than max_regions={self.max_regions} regions; stopped "
+                                f"(raise --max-regions or shrink the domain)")
+
+    def _tol(self, Z: np.ndarray) -> float:
+        scale = float(np.abs(Z).max()) if Z.size else 0.0
+        return TOL_REL * max(1.0, scale)
+
+    def _elementwise(self, step: Elementwise, lay: dict) -> None:
+        mesh, live = self.mesh, self.live
+        tol = self._tol(mesh.X[:mesh.nv, :live])
+        nbytes = (live + 7) // 8
+        bit_rows = []
+        for c in step.breakpoints:
+            Z = mesh.X[:mesh.nv, :live]
+            above = Z > c + tol
+            pos = np.packbits(above, axis=1)
+            neg = np.packbits(Z < c - tol, axis=1)
+            del above
+            posf = mesh.face_or(pos)
+            cross = posf & mesh.face_or(neg)  # (nf, nbytes): units that may cut the face
+            cap = mesh.F.shape[0]
+            crossT = np.zeros((nbytes, cap), dtype=np.uint8)
+            crossT[:, :mesh.nf] = cross.T
+            bitsT = np.zeros((nbytes, cap), dtype=np.uint8)
+            bitsT[:, :mesh.nf] = posf.T
+            mesh.extra = [crossT, bitsT]
+            del pos, neg, cross, posf
+            for j in range(live):
+                bit = 0x80 >> (j & 7)
+                row = mesh.extra[0][j >> 3, :mesh.nf]
+                cand = np.flatnonzero(row & np.uint8(bit))
+                if cand.size == 0:
+                    continue
+                mesh.split(j, c, cand, tol, mark=(1, j >> 3, bit))
+                self._check_size()
+            bit_rows.append(mesh.extra[1][:, :mesh.nf].T)
+            mesh.extra = []
+        # patterns: unit j is above breakpoint c on a face if a vertex is above c + tol
+        if len(bit_rows) == 1:
+            packed = np.ascontiguousarray(bit_rows[0])
+        else:
+            bits = [np.unpackbits(b, axis=1, count=live) for b in bit_rows]
+            packed = np.packbits(np.stack(bits, axis=2).reshape(mesh.nf, -1), axis=1)
+        mesh.codes[:mesh.nf, lay["offset"]:lay["offset"] + lay["nbytes"]] = packed
+        step.apply_(mesh.X[:mesh.nv, :live])
+
+    def _maxgroups(self, step: MaxGroups, lay: dict) -> None:
+        """Tournament: a running max per unit, cut where the next piece overtakes it. This may cut
+        more than the argmax does (where two losing pieces swap); regions are therefore defined by
+        the argmax pattern, and faces with equal patterns are merged when the result is built."""
+        mesh, live = self.mesh, self.live
+        groups = np.sort(step.groups, axis=1)[:, ::-1]  # valid indices first, -1 padding last
+        groups = np.where((step.groups >= 0).all(axis=1, keepdims=True), step.groups, groups)
+        n_out, k = groups.shape
+        d = mesh.X.shape[1]
+        run_cols = d + np.arange(n_out)
+        mesh.set_state(np.concatenate([mesh.vertex_values(), mesh.X[:mesh.nv, groups[:, 0]]], axis=1))
+        tol = self._tol(mesh.X[:mesh.nv, :live])
+        for a in range(1, k):
+            for u in range(n_out):
+                p = groups[u, a]
+                if p < 0:
+                    continue
+                r = run_cols[u]
+                mesh.split(int(p), 0.0, None, tol, minus=int(r))
+                self._check_size()
+                X = mesh.X
+                X[:mesh.nv, r] = np.maximum(X[:mesh.nv, r], X[:mesh.nv, p])
+        from .modules import group_values
+
+        mid = mesh.face_mean(np.arange(live))
+        mesh.codes[:mesh.nf, lay["offset"]:lay["offset"] + lay["nbytes"]] = \
+            group_values(mid, step.groups).argmax(axis=2).astype(np.uint8)
+        X = mesh.vertex_values()
+        mesh.set_state(np.concatenate([X[:, run_cols], X[:, live:d]], axis=1))
+        self.live = n_out

@@ -1,0 +1,230 @@
+"""The planar mesh that the region engine cuts: vertices carrying network values, convex faces.
+
+Vertices: plane coordinates ``P`` `(nv, 2)` and the network state ``X`` `(nv, d)` at that point
+(the current layer's values; see :mod:`.modules`). Faces: a padded array ``F`` `(nf, D)` of vertex
+ids in counter-clockwise order; a face of ``deg`` vertices repeats its first vertex in columns
+``deg..D-1``, so the ``D`` "edges" ``F[:, i] -> F[:, (i+1) % D]`` are its real edges plus
+zero-length ones. The mesh is conforming: two faces that touch share a whole edge (no T-joints),
+which holds because a face is split exactly where a vertex value changes sign, and both faces of
+an edge see the same vertex values.
+
+Splitting by a function ``h`` that is affine on every face (known at the vertices): an edge whose
+ends have values of strictly opposite sign (beyond ``tol``) gets a new vertex at the zero of the
+linear interpolation (exact inside a face where ``h`` is affine); every face with a vertex above
+``tol`` and one below ``-tol`` becomes two faces, the cycle entries with ``h >= 0`` and those with
+``h <= 0`` (new vertices and vertices within ``tol`` of zero go to both). Faces are convex, so a
+line meets their boundary twice and the two sub-cycles keep counter-clockwise order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_KEY_SHIFT = np.int64(32)
+_KEY_MASK = np.int64(0xFFFFFFFF)
+
+
+class Mesh:
+    """A conforming convex mesh of a rectangle; grows in place (capacity doubling)."""
+
+    def __init__(self, rect: tuple[float, float, float, float], X0: np.ndarray, n_codes: int):
+        s0, s1, t0, t1 = rect
+        P = np.array([[s0, t0], [s1, t0], [s1, t1], [s0, t1]], dtype=np.float64)
+        self.P = np.empty((64, 2))
+        self.P[:4] = P
+        self.X = np.empty((64, X0.shape[1]))
+        self.X[:4] = X0
+        self.nv = 4
+        self.F = np.empty((64, 4), dtype=np.int64)
+        self.F[0] = [0, 1, 2, 3]
+        self.deg = np.empty(64, dtype=np.int64)
+        self.deg[0] = 4
+        self.codes = np.zeros((64, n_codes), dtype=np.uint8)
+        self.nf = 1
+        self.extra: list[np.ndarray] = []  # per-face arrays (rows copied to children), e.g. cross bits
+
+    # -- storage ------------------------------------------------------------------------------
+    @property
+    def faces(self) -> np.ndarray:
+        return self.F[:self.nf]
+
+    def vertex_values(self) -> np.ndarray:
+        return self.X[:self.nv]
+
+    def set_state(self, X: np.ndarray) -> None:
+        """Replace the vertex state by `(nv, d_new)` (after an affine step or a max step)."""
+        cap = self.P.shape[0]
+        if X.shape[0] == cap:
+            self.X = X
+            return
+        new = np.empty((cap, X.shape[1]))
+        new[:self.nv] = X
+        self.X = new
+
+    def _grow_vertices(self, n_new: int) -> None:
+        need = self.nv + n_new
+        cap = self.P.shape[0]
+        if need <= cap:
+            return
+        cap = max(need, cap * 2)
+        for name in ("P", "X"):
+            old = getattr(self, name)
+            new = np.empty((cap, old.shape[1]), dtype=old.dtype)
+            new[:self.nv] = old[:self.nv]
+            setattr(self, name, new)
+
+    def _grow_faces(self, n_new: int, width: int) -> None:
+        need = self.nf + n_new
+        cap = self.F.shape[0]
+        if width > self.F.shape[1]:  # widen: pad with each face's first vertex
+            F = np.empty((cap, width), dtype=np.int64)
+            F[:, :self.F.shape[1]] = self.F
+            F[:, self.F.shape[1]:] = self.F[:, :1]
+            self.F = F
+        if need <= cap:
+            return
+        cap = max(need, int(cap * 1.5) + 16)
+        F = np.empty((cap, self.F.shape[1]), dtype=np.int64)
+        F[:self.nf] = self.F[:self.nf]
+        self.F = F
+        deg = np.empty(cap, dtype=np.int64)
+        deg[:self.nf] = self.deg[:self.nf]
+        self.deg = deg
+        codes = np.zeros((cap, self.codes.shape[1]), dtype=np.uint8)
+        codes[:self.nf] = self.codes[:self.nf]
+        self.codes = codes
+        for i, arr in enumerate(self.extra):
+            # extra arrays are stored transposed, (rows, cap), so that one row is contiguous
+            new = np.zeros((arr.shape[0], cap), dtype=arr.dtype)
+            new[:, :self.nf] = arr[:, :self.nf]
+            self.extra[i] = new
+
+    # -- the cut ------------------------------------------------------------------------------
+    def split(self, col: int, level: float, cand: np.ndarray | None, tol: float, *,
+              minus: int | None = None, mark: tuple[int, int, int] | None = None) -> int:
+        """Split every candidate face that ``h = X[:, col] - level`` (or ``X[:, col] - X[:, minus]``)
+        crosses; returns the number of new faces.
+
+        ``cand``: face indices to test (None: all). The new vertices get ``X[:, col] = level``
+        exactly when ``minus`` is None. ``mark = (i, row, bit)``: set that bit of
+        ``self.extra[i][row]`` on tested faces with a vertex above ``tol`` (and on the ``h >= 0``
+        halves of split faces), clear it on the others: the face's activation bit.
+        """
+        F = self.F
+        X = self.X
+        V = F[cand] if cand is not None else F[:self.nf]
+        z = X[V, col] - (level if minus is None else X[V, minus])
+        pos = z > tol
+        neg = z < -tol
+        anypos = pos.any(axis=1)
+        sp = anypos & neg.any(axis=1)
+        if mark is not None:
+            i, row, bit = mark
+            arr = self.extra[i][row]
+            tested = np.arange(self.nf) if cand is None else cand
+            arr[tested] = np.where(anypos, arr[tested] | np.uint8(bit), arr[tested] & np.uint8(~bit & 0xFF))
+        if not sp.any():
+            return 0
+        rows = np.flatnonzero(sp) if cand is None else cand[sp]
+        V, pos, neg, z = V[sp], pos[sp], neg[sp], z[sp]
+        s = pos.view(np.int8) - neg.view(np.int8)
+        Vn = np.roll(V, -1, axis=1)
+        cross = (s * np.roll(s, -1, axis=1)) < 0
+        a, b = V[cross], Vn[cross]
+        za, zb = z[cross], np.roll(z, -1, axis=1)[cross]
+        swap = a > b
+        lo, hi = np.where(swap, b, a), np.where(swap, a, b)
+        hlo, hhi = np.where(swap, zb, za), np.where(swap, za, zb)
+        ukey, first, inv = np.unique((lo << _KEY_SHIFT) | hi, return_index=True, return_inverse=True)
+        ulo, uhi = lo[first], hi[first]
+        hl, hh = hlo[first], hhi[first]
+        t = hl / (hl - hh)  # zero of the interpolation, from the lower id: same for both faces
+        n_new_v = ukey.size
+        self._grow_vertices(n_new_v)
+        X = self.X
+        base = self.nv
+        sl = slice(base, base + n_new_v)
+        self.P[sl] = self.P[ulo] + t[:, None] * (self.P[uhi] - self.P[ulo])
+        Xl = X[ulo]
+        X[sl] = Xl + t[:, None] * (X[uhi] - Xl)
+        if minus is None:
+            X[sl, col] = level
+        self.nv += n_new_v
+
+        nc, D = V.shape
+        deg = self.deg[rows]
+        E = np.empty((nc, 2 * D), dtype=np.int64)
+        S = np.zeros((nc, 2 * D), dtype=np.int8)
+        E[:, 0::2] = V
+        S[:, 0::2] = s
+        ins = np.full((nc, D), -1, dtype=np.int64)
+        ins[cross] = base + inv
+        E[:, 1::2] = ins
+        valid = E >= 0
+        valid[:, 0::2] &= np.arange(D)[None, :] < deg[:, None]  # drop the padding
+        keep_a = valid & (S >= 0)
+        keep_b = valid & (S <= 0)
+        A, deg_a = _compact(E, keep_a)
+        B, deg_b = _compact(E, keep_b)
+        width = max(A.shape[1], B.shape[1], F.shape[1])
+        self._grow_faces(nc, width)
+        F = self.F
+        A, B = _pad_to(A, width), _pad_to(B, width)
+        F[rows] = A
+        self.deg[rows] = deg_a
+        new = slice(self.nf, self.nf + nc)
+        F[new] = B
+        self.deg[new] = deg_b
+        self.codes[new] = self.codes[rows]
+        for arr in self.extra:
+            arr[:, new] = arr[:, rows]
+        if mark is not None:  # the new faces are the h <= 0 halves
+            i, row, bit = mark
+            self.extra[i][row, new] &= np.uint8(~bit & 0xFF)
+            self.extra[i][row, rows] |= np.uint8(bit)
+        self.nf += nc
+        return nc
+
+    # -- per-face reductions ------------------------------------------------------------------
+    def face_or(self, bits: np.ndarray) -> np.ndarray:
+        """OR of per-vertex bytes `(nv, nb)` over each face's vertices: `(nf, nb)`."""
+        F = self.faces
+        out = bits[F[:, 0]].copy()
+        for k in range(1, F.shape[1]):
+            out |= bits[F[:, k]]
+        return out
+
+    def face_mean(self, cols: np.ndarray, chunk: int = 65536) -> np.ndarray:
+        """Mean of state columns ``cols`` over each face's vertices (an interior point's values)."""
+        F, deg = self.faces, self.deg[:self.nf]
+        out = np.empty((self.nf, cols.size))
+        X = self.X[:, cols]
+        D = F.shape[1]
+        for lo in range(0, self.nf, chunk):
+            Fc = F[lo:lo + chunk]
+            mask = np.arange(D)[None, :] < deg[lo:lo + chunk, None]
+            vals = X[Fc] * mask[..., None]
+            out[lo:lo + chunk] = vals.sum(axis=1) / deg[lo:lo + chunk, None]
+        return out
+
+
+def _compact(E: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Left-pack the kept entries of every row, padding with the row's first kept entry."""
+    deg = keep.sum(axis=1)
+    width = int(deg.max())
+    pos = np.cumsum(keep, axis=1) - 1
+    r = np.broadcast_to(np.arange(E.shape[0])[:, None], E.shape)
+    out = np.empty((E.shape[0], width), dtype=np.int64)
+    out[r[keep], pos[keep]] = E[keep]
+    pad = np.arange(width)[None, :] >= deg[:, None]
+    out = np.where(pad, out[:, :1], out)
+    return out, deg
+
+
+def _pad_to(A: np.ndarray, width: int) -> np.ndarray:
+    if A.shape[1] == width:
+        return A
+    out = np.empty((A.shape[0], width), dtype=A.dtype)
+    out[:, :A.shape[1]] = A
+    out[:, A.shape[1]:] = A[:, :1]
+    return out

@@ -1,0 +1,328 @@
+"""Compile a piecewise-linear network into a flat program for the region engine.
+
+A program is a list of steps acting on a state matrix ``X`` of shape `(num_points, d)` (one row per
+mesh vertex). The first ``live`` columns are the current activations; the columns after them are
+copies saved by :class:`~neuromosaic.layers.Residual` blocks (a stack), carried along untouched.
+
+Steps:
+    ``Affine(M, c)``: ``live`` columns ``h`` become ``M @ h + c`` (Linear, Conv, AvgPool,
+        BatchNorm in eval mode, Flatten/Unflatten; the non-Linear ones are probed in float64 on
+        the basis vectors, so the matrix is the module's own arithmetic).
+    ``Elementwise(kind, ...)``: a piecewise-linear scalar function applied to every live unit; it
+        cuts the plane where a unit crosses one of ``breakpoints`` (ReLU family: 0; Hardtanh: its
+        two limits; Abs: 0).
+    ``MaxGroups(groups)``: ``out[j] = max(h[groups[j]])`` (MaxPool windows, Maxout pieces); it cuts
+        where the argmax changes.
+    ``Push`` / ``Pop``: the start and the end of a residual block (save ``h``; add it back).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import InputError, NotPiecewiseLinearError, SpecError
+from ..layers import Abs, Maxout, Residual
+
+
+@dataclass
+class Affine:
+    M: np.ndarray  # (d_out, d_in)
+    c: np.ndarray  # (d_out,)
+    name: str = "Linear"
+
+
+@dataclass
+class Elementwise:
+    kind: str  # relu | leaky | abs | hardtanh | identity
+    breakpoints: tuple[float, ...]
+    slope: np.ndarray | None = None  # (live,) negative-side slope for leaky/prelu
+    lo: float = -1.0
+    hi: float = 1.0
+    name: str = "ReLU"
+
+    def apply(self, z: np.ndarray) -> np.ndarray:
+        """The activation on values `(n, live)`."""
+        if self.kind == "relu":
+            return np.maximum(z, 0.0)
+        if self.kind == "leaky":
+            return np.where(z > 0, z, z * self.slope)
+        if self.kind == "abs":
+            return np.abs(z)
+        if self.kind == "hardtanh":
+            return np.clip(z, self.lo, self.hi)
+        return z
+
+    def apply_(self, z: np.ndarray) -> None:
+        """The activation in place on a view `(n, live)`."""
+        if self.kind == "relu":
+            np.maximum(z, 0.0, out=z)
+        elif self.kind == "abs":
+            np.abs(z, out=z)
+        elif self.kind == "hardtanh":
+            np.clip(z, self.lo, self.hi, out=z)
+        elif self.kind == "leaky":
+            z[...] = np.where(z > 0, z, z * self.slope)
+
+
+@dataclass
+class MaxGroups:
+    groups: np.ndarray  # (n_out, k) indices into the live columns; -1 marks padding
+    name: str = "MaxPool"
+
+
+@dataclass
+class Push:
+    name: str = "Residual"
+
+
+@dataclass
+class Pop:
+    name: str = "Residual"
+
+
+@dataclass
+class Program:
+    """A compiled network: ``steps`` from ``in_dim`` inputs to ``out_dim`` outputs."""
+
+    steps: list = field(default_factory=list)
+    in_dim: int = 0
+    out_dim: int = 0
+
+    @property
+    def cutting_steps(self) -> list[int]:
+        return [i for i, s in enumerate(self.steps) if isinstance(s, (Elementwise, MaxGroups))
+                and not (isinstance(s, Elementwise) and s.kind == "identity")]
+
+    def forward(self, x: np.ndarray, *, record: bool = False):
+        """Evaluate on points `(n, in_dim)` in float64. With ``record``, also return the list of
+        pre-activation values `(n, live)` of every cutting step (to read activation patterns)."""
+        X = np.asarray(x, dtype=np.float64)
+        live = X.shape[1]
+        pre = []
+        for step in self.steps:
+            X, live, z = apply_step(step, X, live)
+            if z is not None:
+                pre.append(z)
+        out = X[:, :live]
+        return (out, pre) if record else out
+
+
+def apply_step(step, X: np.ndarray, live: int):
+    """Apply one step to state `(n, d)`; returns ``(X, live, pre)`` with ``pre`` the values a
+    cutting step looked at (else None)."""
+    if isinstance(step, Affine):
+        h = X[:, :live] @ step.M.T + step.c
+        return np.concatenate([h, X[:, live:]], axis=1), step.M.shape[0], None
+    if isinstance(step, Elementwise):
+        z = X[:, :live]
+        if step.kind == "identity":
+            return X, live, None
+        X = X.copy()
+        X[:, :live] = step.apply(z)
+        return X, live, z.copy()
+    if isinstance(step, MaxGroups):
+        z = X[:, :live]
+        vals = group_values(z, step.groups)
+        h = vals.max(axis=2)
+        return np.concatenate([h, X[:, live:]], axis=1), step.groups.shape[0], z.copy()
+    if isinstance(step, Push):
+        return np.concatenate([X[:, :live], X], axis=1), live, None
+    if isinstance(step, Pop):
+        h = X[:, :live] + X[:, live:2 * live]
+        return np.concatenate([h, X[:, 2 * live:]], axis=1), live, None
+    raise TypeError(step)
+
+
+def group_values(z: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """`(n, n_out, k)` values of each group; padding (-1) is -inf."""
+    vals = z[:, np.maximum(groups, 0)]
+    return np.where(groups[None] >= 0, vals, -np.inf)
+
+
+def pattern_codes(step, z: np.ndarray) -> np.ndarray:
+    """Activation pattern of a cutting step at points whose pre-activations are `(n, live)`:
+    `(n, m)` small ints: for Elementwise, for every unit and breakpoint ``c``: ``z > c``; for
+    MaxGroups, the argmax inside every group."""
+    if isinstance(step, MaxGroups):
+        return group_values(z, step.groups).argmax(axis=2).astype(np.uint8)
+    cols = [(z > c) for c in step.breakpoints]
+    return np.stack(cols, axis=2).reshape(z.shape[0], -1).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------------------------
+_FLOAT = torch.float64
+
+
+def _probe(module: nn.Module, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """The affine map of ``module`` on flattened inputs of ``shape``: ``(M, c, out_shape)``."""
+    n = math.prod(shape)
+    with torch.no_grad():
+        m = module.to(_FLOAT)
+        zero = m(torch.zeros((1, *shape), dtype=_FLOAT))
+        basis = m(torch.eye(n, dtype=_FLOAT).reshape(n, *shape))
+    out_shape = tuple(zero.shape[1:])
+    c = zero.reshape(-1).numpy().copy()
+    M = (basis.reshape(n, -1) - zero.reshape(1, -1)).numpy().T.copy()
+    return M, c, out_shape
+
+
+def _check_finite(name: str, *arrays: np.ndarray) -> None:
+    for a in arrays:
+        if not np.isfinite(a).all():
+            raise InputError(f"{name} has NaN or inf weights")
+
+
+_AFFINE_TYPES = (nn.Conv1d, nn.Conv2d, nn.AvgPool1d, nn.AvgPool2d, nn.BatchNorm1d, nn.BatchNorm2d,
+                 nn.Flatten, nn.Unflatten, nn.Identity, nn.Dropout)
+
+
+def _compile(module: nn.Module, shape: tuple[int, ...], steps: list) -> tuple[int, ...]:
+    """Append the steps of ``module`` for an input of (per-sample) ``shape``; return the output shape."""
+    name = type(module).__name__
+    n = math.prod(shape)
+    if isinstance(module, nn.Sequential):
+        for sub in module:
+            shape = _compile(sub, shape, steps)
+        return shape
+    if isinstance(module, nn.Linear):
+        if shape[-1] != module.in_features:
+            raise InputError(f"Linear expects {module.in_features} inputs, the data has shape {shape}")
+        W = module.weight.detach().to(_FLOAT).numpy().copy()
+        b = (module.bias.detach().to(_FLOAT).numpy().copy() if module.bias is not None
+             else np.zeros(W.shape[0]))
+        _check_finite(name, W, b)
+        if len(shape) != 1:  # Linear over the last axis of a multi-axis input: probe it
+            M, c, out = _probe(module, shape)
+            steps.append(Affine(M, c, name))
+            return out
+        steps.append(Affine(W, b, name))
+        return (W.shape[0],)
+    if isinstance(module, Maxout):
+        shape = _compile(module.linear, shape, steps)
+        groups = np.arange(module.out_features * module.rank).reshape(module.out_features, module.rank)
+        steps.append(MaxGroups(groups, "Maxout"))
+        return (module.out_features,)
+    if isinstance(module, Residual):
+        steps.append(Push())
+        out = _compile(module.body, shape, steps)
+        if math.prod(out) != n:
+            raise SpecError(f"Residual body maps {n} values to {math.prod(out)}; x + f(x) needs equal sizes")
+        steps.append(Pop())
+        return shape
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and module.training:
+        raise SpecError(f"{name} is in training mode; call net.eval() so it is an affine map")
+    if isinstance(module, _AFFINE_TYPES):
+        if isinstance(module, (nn.Identity, nn.Dropout)):
+            return shape
+        for p in module.parameters():
+            _check_finite(name, p.detach().numpy())
+        if isinstance(module, (nn.Flatten, nn.Unflatten)):
+            with torch.no_grad():
+                out = tuple(module(torch.zeros((1, *shape))).shape[1:])
+            return out  # a reshape: the flat state is unchanged
+        try:
+            M, c, out = _probe(module, shape)
+        except RuntimeError as exc:
+            raise InputError(f"{name} cannot take inputs of shape {shape}: {' '.join(str(exc).split())[:200]}") from None
+        steps.append(Affine(M, c, name))
+        return out
+    if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d)):
+        if module.ceil_mode:
+            raise SpecError(f"{name} with ceil_mode=True is not supported; use ceil_mode=False")
+        idx = torch.arange(1, n + 1, dtype=_FLOAT).reshape(1, *shape)
+        k, s, p, d = module.kernel_size, module.stride, module.padding, module.dilation
+        two_d = isinstance(module, nn.MaxPool2d)
+        x4 = idx if two_d else idx.unsqueeze(-2)
+        pair = (lambda v: v if isinstance(v, tuple) else (v, v)) if two_d else (lambda v: (1, v if not isinstance(v, tuple) else v[0]))
+        if not two_d and len(shape) != 2:
+            raise InputError(f"{name} needs (channels, length) inputs, got shape {shape}")
+        if two_d and len(shape) != 3:
+            raise InputError(f"{name} needs (channels, height, width) inputs, got shape {shape}")
+        C = shape[0]
+        cols = torch.nn.functional.unfold(x4, pair(k), dilation=pair(d), padding=pair(p), stride=pair(s))
+        kk = math.prod(pair(k))
+        cols = cols.reshape(C, kk, -1).permute(0, 2, 1).reshape(-1, kk)  # (C*L_out, kk)
+        groups = cols.numpy().astype(np.int64) - 1  # padding became -1
+        with torch.no_grad():
+            out = tuple(module(torch.zeros((1, *shape))).shape[1:])
+        steps.append(MaxGroups(groups, name))
+        return out
+    if isinstance(module, nn.ReLU):
+        steps.append(Elementwise("relu", (0.0,), name=name))
+        return shape
+    if isinstance(module, nn.LeakyReLU):
+        steps.append(Elementwise("leaky", (0.0,), slope=np.full(n, float(module.negative_slope)), name=name))
+        return shape
+    if isinstance(module, nn.PReLU):
+        w = module.weight.detach().to(_FLOAT).numpy()
+        _check_finite(name, w)
+        if w.size == 1:
+            slope = np.full(n, float(w[0]))
+        else:
+            if len(shape) < 1 or shape[0] != w.size:
+                raise InputError(f"PReLU has {w.size} channel slopes but the data has shape {shape}")
+            slope = np.repeat(w, n // w.size)
+        steps.append(Elementwise("leaky", (0.0,), slope=slope, name=name))
+        return shape
+    if isinstance(module, nn.Hardtanh):
+        lo, hi = float(module.min_val), float(module.max_val)
+        steps.append(Elementwise("hardtanh", (lo, hi), lo=lo, hi=hi, name=name))
+        return shape
+    if isinstance(module, Abs):
+        steps.append(Elementwise("abs", (0.0,), name=name))
+        return shape
+    raise NotPiecewiseLinearError(
+        f"{name} is not piecewise linear; the region engine takes Linear, ReLU, LeakyReLU, PReLU, "
+        "Hardtanh, Abs, Identity, Flatten/Unflatten, BatchNorm (eval), Conv1d/2d, AvgPool, MaxPool, "
+        "Maxout and Residual")
+
+
+def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None) -> Program:
+    """Compile ``net`` (a ``torch.nn.Module`` or a :class:`~neuromosaic.spec.NetSpec`) for inputs
+    of ``in_dim`` values (reshaped to ``input_shape`` if given, or to the square image a leading
+    Conv2d/MaxPool2d needs)."""
+    from ..spec import NetSpec
+
+    if isinstance(net, NetSpec):
+        net = net.build(dtype=torch.float64)
+    if not isinstance(net, nn.Module):
+        raise SpecError(f"net must be a torch.nn.Module or a NetSpec, got {type(net).__name__}")
+    shape = tuple(input_shape) if input_shape is not None else _guess_shape(net, in_dim)
+    if math.prod(shape) != in_dim:
+        raise InputError(f"input_shape {shape} has {math.prod(shape)} values, the plane has {in_dim}")
+    steps: list = []
+    was_training = net.training
+    try:
+        out = _compile(net, shape, steps)
+    finally:
+        net.train(was_training)
+    return Program(steps, in_dim, math.prod(out))
+
+
+def _guess_shape(net: nn.Module, in_dim: int) -> tuple[int, ...]:
+    first = net
+    while isinstance(first, nn.Sequential) and len(first) > 0:
+        first = first[0]
+    if isinstance(first, Residual):
+        return (in_dim,)
+    if isinstance(first, (nn.Conv2d, nn.BatchNorm2d)):
+        C = first.in_channels if isinstance(first, nn.Conv2d) else first.num_features
+        side = math.isqrt(max(in_dim // C, 0))
+        if C * side * side != in_dim:
+            raise InputError(f"{type(first).__name__} takes {C} channels; {in_dim} inputs are not "
+                             f"{C} square images (pass input_shape=(C, H, W))")
+        return (C, side, side)
+    if isinstance(first, (nn.Conv1d, nn.BatchNorm1d)) and isinstance(first, nn.Conv1d):
+        C = first.in_channels
+        if in_dim % C:
+            raise InputError(f"Conv1d takes {C} channels; {in_dim} inputs do not divide (pass input_shape)")
+        return (C, in_dim // C)
+    if isinstance(first, nn.Linear) and first.in_features != in_dim:
+        raise InputError(f"the net takes {first.in_features} inputs but the plane/domain gives {in_dim}; "
+                         "a domain is for 2-input nets, use plane=nm.Plane(...) for others")
+    return (in_dim,)

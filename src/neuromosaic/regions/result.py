@@ -1,0 +1,236 @@
+"""``Regions``: the result of :func:`~neuromosaic.regions.cut.linear_regions`.
+
+A region is the set of points of the plane rectangle with one activation pattern; it is convex and
+the network is affine on it. Internally the result keeps the cut mesh (faces of all tiles); faces
+with one pattern (pieces of a region cut by a tile border, or by a max tournament) form one region.
+Everything else (polygons, areas, maps, neighbours) is derived on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from . import geometry as geo
+from .engine import TOL_REL, code_layout, encode_patterns
+from .modules import MaxGroups
+
+
+class RegionCheckError(AssertionError):
+    """``Regions.check()`` found a violation of an invariant."""
+
+
+class Regions:
+    """The exact linear regions of a network over a rectangle of a plane.
+
+    Attributes:
+        count: number of regions.
+        plane: the :class:`~neuromosaic.plane.Plane`; plane coordinates are ``(s, t)``.
+        patterns: `(count, nbytes)` uint8, each region's activation pattern; for each cutting step
+            (see ``layout``) either one bit per unit and breakpoint (``z > c``; ReLU: unit is
+            active), packed with ``numpy.packbits`` (MSB first), or one byte per max unit
+            (the argmax). Equal rows never occur; colours are hashed from these bytes.
+        layout: list of dicts describing the pattern bytes (step index, name, kind, offset, …).
+        seconds: time the cut took.
+    """
+
+    def __init__(self, net, program, plane, P, Y, F, deg, codes, face_tile, tiles, rects):
+        self.net, self.program, self.plane = net, program, plane
+        self._P, self._Y, self._F, self._deg = P, Y, F, deg
+        self._face_tile, self.tiles, self._rects = face_tile, tiles, rects
+        self.layout = code_layout(program)
+        self.seconds = float("nan")
+        merge = len(rects) > 1 or any(isinstance(s, MaxGroups) for s in program.steps)
+        if merge and len(codes):
+            rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1]))).ravel()
+            _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
+            order = np.argsort(first)  # regions numbered by first appearance
+            rank = np.empty_like(order)
+            rank[order] = np.arange(order.size)
+            self._face_region = rank[inv.reshape(-1)]
+            self.patterns = codes[first[order]]
+        else:
+            self._face_region = np.arange(len(F))
+            self.patterns = codes
+        self.count = int(self.patterns.shape[0])
+
+    @classmethod
+    def from_tiles(cls, net, program, plane, parts: list[dict], tiles) -> Regions:
+        offs = np.cumsum([0] + [len(p["P"]) for p in parts])
+        D = max(p["F"].shape[1] for p in parts)
+        Fs = []
+        for p, o in zip(parts, offs[:-1], strict=False):
+            F = p["F"] + o
+            if F.shape[1] < D:
+                F = np.concatenate([F, np.repeat(F[:, :1], D - F.shape[1], axis=1)], axis=1)
+            Fs.append(F)
+        face_tile = np.concatenate([np.full(len(p["F"]), i) for i, p in enumerate(parts)])
+        return cls(net, program, plane, np.concatenate([p["P"] for p in parts]),
+                   np.concatenate([p["Y"] for p in parts]), np.concatenate(Fs),
+                   np.concatenate([p["deg"] for p in parts]),
+                   np.concatenate([p["codes"] for p in parts]), face_tile, tiles,
+                   [p["rect"] for p in parts])
+
+    # -- per-face data -----------------------------------------------------------------------
+    @cached_property
+    def _face_areas(self) -> np.ndarray:
+        return geo.face_areas(self._P, self._F)
+
+    @cached_property
+    def _face_maps(self):
+        return geo.face_affine(self._P, self._Y, self._F, self._deg)
+
+    @cached_property
+    def _main_face(self) -> np.ndarray:
+        """For every region, its largest face."""
+        order = np.lexsort((-self._face_areas, self._face_region))
+        first = np.ones(order.size, bool)
+        first[1:] = self._face_region[order[1:]] != self._face_region[order[:-1]]
+        out = np.empty(self.count, np.int64)
+        out[self._face_region[order[first]]] = order[first]
+        return out
+
+    # -- public views --------------------------------------------------------------------------
+    @cached_property
+    def areas(self) -> np.ndarray:
+        """`(count,)` region areas in plane coordinates."""
+        return np.bincount(self._face_region, weights=self._face_areas, minlength=self.count)
+
+    @cached_property
+    def affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(grads, offsets)``: `(count, n_out, 2)` gradient of each output w.r.t. the plane
+        coordinates ``(s, t)`` and `(count, n_out)` value at ``(s, t) = (0, 0)``, per region."""
+        g, o = self._face_maps
+        f = self._main_face
+        return g[f], o[f]
+
+    @property
+    def grads(self) -> np.ndarray:
+        return self.affine[0]
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self.affine[1]
+
+    @cached_property
+    def polygons(self) -> list[np.ndarray]:
+        """Region polygons, each `(k, 2)` in plane coordinates, counter-clockwise."""
+        P, F, deg = self._P, self._F, self._deg
+        sizes = np.bincount(self._face_region, minlength=self.count)
+        out: list = [None] * self.count
+        single = np.flatnonzero(sizes[self._face_region] == 1)
+        for f in single:
+            out[self._face_region[f]] = P[F[f, :deg[f]]]
+        multi = np.flatnonzero(sizes[self._face_region] > 1)
+        if multi.size:
+            scale = max(1.0, float(np.abs(P).max())) ** 2
+            groups = {}
+            for f in multi:
+                groups.setdefault(int(self._face_region[f]), []).append(P[F[f, :deg[f]]])
+            for r, pieces in groups.items():
+                out[r] = geo.convex_hull(np.concatenate(pieces), eps=1e-13 * scale)
+        return out
+
+    @property
+    def polygons_input(self) -> list[np.ndarray]:
+        """Region polygons with vertices in input space, each `(k, n_inputs)`."""
+        return [self.plane.to_input(p) for p in self.polygons]
+
+    @cached_property
+    def neighbours(self) -> np.ndarray:
+        """`(m, 2)` pairs ``i < j`` of regions that share an edge of positive length."""
+        pairs = [geo.edge_pairs(self._F)]
+        if len(self._rects) > 1:
+            pairs.append(geo.border_pairs(self._P, self._F, self._deg, self._face_tile,
+                                          self._rects, self.tiles))
+        fp = np.concatenate(pairs)
+        rp = np.sort(self._face_region[fp], axis=1)
+        rp = rp[rp[:, 0] != rp[:, 1]]
+        return np.unique(rp, axis=0) if len(rp) else rp.reshape(0, 2)
+
+    def decision_boundary(self, output: int = 0) -> np.ndarray:
+        """Segments `(m, 2, 2)` (plane coordinates) of the zero set of output ``output``: the
+        decision boundary of a scalar classifier. Exact: the output is affine on every face."""
+        y = self._Y[:, output]
+        tol = TOL_REL * max(1.0, float(np.abs(y).max()))
+        return geo.zero_segments(self._P, y, self._F, self._deg, tol)
+
+    def interior_points(self) -> np.ndarray:
+        """`(count, 2)` a point inside each region (the vertex mean of its largest face)."""
+        F, deg = self._F[self._main_face], self._deg[self._main_face]
+        w = np.arange(F.shape[1])[None, :] < deg[:, None]
+        return (self._P[F] * w[..., None]).sum(1) / deg[:, None]
+
+    def pattern_bits(self, region: int) -> list[np.ndarray]:
+        """The pattern of ``region`` per cutting step, unpacked: one array per step."""
+        out = []
+        row = self.patterns[region]
+        for lay in self.layout:
+            chunk = row[lay["offset"]:lay["offset"] + lay["nbytes"]]
+            if lay["kind"] == "bits":
+                chunk = np.unpackbits(chunk, count=lay["units"] * lay["per_unit"])
+            out.append(chunk.copy())
+        return out
+
+    # -- checks ------------------------------------------------------------------------------
+    def check(self, *, rtol: float = 1e-7) -> dict:
+        """Verify the partition against the network; raise :class:`RegionCheckError` on a violation.
+
+        Checked: the areas sum to the rectangle's area (relative ``1e-9``); every face is convex
+        (no reflex turn beyond ``1e-9`` relative) with positive area; no two regions share a
+        pattern; at an interior point of every face the network's activation pattern equals the
+        stored one (except units within ``rtol`` of a breakpoint there, counted as ``ambiguous``),
+        and the output equals the stored affine map (``rtol`` relative to the output scale), both
+        with the compiled program and with the torch module itself.
+        """
+        from .verify import check_regions
+
+        return check_regions(self, rtol=rtol)
+
+    # -- output ------------------------------------------------------------------------------
+    def to_dict(self, *, polygons: bool = True, max_polygons: int | None = None) -> dict:
+        """A JSON-ready dict: count, plane, seconds, areas, patterns (hex), affine maps, and
+        polygons (plane coordinates), capped at ``max_polygons`` regions if given."""
+        n = self.count if max_polygons is None else min(self.count, max_polygons)
+        g, o = self.affine
+        out = dict(count=self.count, seconds=self.seconds,
+                   plane=dict(origin=self.plane.origin.tolist(), u=self.plane.u.tolist(),
+                              v=self.plane.v.tolist(), extent=list(self.plane.extent)),
+                   layout=[{k: v for k, v in lay.items()} for lay in self.layout],
+                   truncated=n < self.count,
+                   areas=self.areas[:n].tolist(),
+                   patterns=[bytes(p).hex() for p in self.patterns[:n]],
+                   grads=g[:n].tolist(), offsets=o[:n].tolist())
+        if polygons:
+            out["polygons"] = [p.tolist() for p in self.polygons[:n]]
+        return out
+
+    def to_json(self, **kwargs) -> str:
+        import json
+
+        return json.dumps(self.to_dict(**kwargs))
+
+    def plot(self, ax=None, color_by: str = "pattern", edges: bool = True, boundary: bool = False, **kw):
+        """Draw the partition (one ``PolyCollection``); see :func:`neuromosaic.figures.regions.plot_regions`."""
+        from ..figures.regions import plot_regions
+
+        return plot_regions(self, ax=ax, color_by=color_by, edges=edges, boundary=boundary, **kw)
+
+    def plot3d(self, backend: str = "plotly", ax=None, output: int = 0, **kw):
+        """The exact piecewise-planar surface of output ``output``: a plotly ``Mesh3d`` figure
+        (``backend="plotly"``) or a matplotlib 3-D ``Poly3DCollection`` on ``ax``."""
+        from ..figures.regions import plot_surface
+
+        return plot_surface(self, backend=backend, ax=ax, output=output, **kw)
+
+    def __repr__(self) -> str:
+        return f"Regions(count={self.count}, extent={list(self.plane.extent)}, seconds={self.seconds:.3g})"
+
+
+def patterns_at(regions: Regions, st: np.ndarray):
+    """Outputs `(m, n_out)`, pattern bytes `(m, nbytes)` and recorded pre-activations at plane
+    points `(m, 2)`, computed by a direct float64 forward pass of the compiled program."""
+    x = regions.plane.to_input(st)
+    out, pre = regions.program.forward(x, record=True)
+    return out, encode_patterns(regions.program, pre), pre
