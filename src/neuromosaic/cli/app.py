@@ -29,9 +29,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from . import paint, sweep
+    from . import lab, paint, sweep
 
-    for module in (paint, sweep):
+    for module in (lab, paint, sweep):
         module.register(app)
 
 

@@ -1,0 +1,137 @@
+"""The lab's FastAPI app: one static page, a JSON/PNG API over the library, nothing else.
+
+Errors: a :class:`~neuromosaic.errors.NeuromosaicError` → 422 ``{"detail": "<one line>"}``
+(``TooLargeError`` → 413), a malformed request → 422 with one line naming the field, a
+computation past its time limit → 503. No endpoint takes a path: the page, its scripts and
+plotly.js are served from fixed locations inside the installed packages.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .. import __version__
+from ..errors import NeuromosaicError, TooLargeError, one_line
+from .compute import ComputeTimeout, Limits, Runner
+
+STATIC = Path(__file__).parent / "static"
+CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+
+
+@dataclass
+class LabState:
+    limits: Limits
+    runner: Runner
+
+
+def plotly_js() -> Path:
+    """plotly.min.js as shipped inside the installed ``plotly`` package (never a CDN)."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def request_error_line(exc: RequestValidationError) -> str:
+    """One line naming the first bad field of a malformed request: ``layers: <message>``."""
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path")]
+        field = ".".join(loc) or "request"
+        parts.append(f"{field}: {err.get('msg', 'invalid value')}")
+    return one_line("; ".join(parts) or "invalid request")
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413 (by Content-Length, or while reading)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            return await self._refuse(send)
+        seen = 0
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise TooLargeError(f"the request body is over the lab's cap of {self.max_bytes:,} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = JSONResponse({"detail": f"the request body is over the lab's cap of "
+                                           f"{self.max_bytes:,} bytes"}, status_code=413)
+        await response({"type": "http"}, None, send)
+
+
+def create_app(limits: Limits | None = None) -> FastAPI:
+    """The lab app. ``limits`` sets the caps and the time limit (see :class:`Limits`)."""
+    limits = limits or Limits()
+    state = LabState(limits=limits, runner=Runner(limits))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        torch.set_num_threads(1)  # the pool runs requests in parallel; nested OpenMP only thrashes
+        yield
+        state.runner.close()
+
+    app = FastAPI(title="neuromosaic lab", version=__version__, lifespan=lifespan,
+                  description="See what a neural network does to its input space. "
+                              "Every endpoint calls the neuromosaic library.")
+    app.state.lab = state
+
+    @app.exception_handler(NeuromosaicError)
+    async def _lib_error(request: Request, exc: NeuromosaicError) -> JSONResponse:
+        status = 413 if isinstance(exc, TooLargeError) else 422
+        return JSONResponse({"detail": one_line(exc)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": request_error_line(exc)}, status_code=422)
+
+    @app.exception_handler(ComputeTimeout)
+    async def _timeout(request: Request, exc: ComputeTimeout) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    from . import routes_paint
+
+    for module in (routes_paint,):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly() -> FileResponse:
+        return FileResponse(plotly_js(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, max_bytes=limits.max_upload_bytes)
+    return app

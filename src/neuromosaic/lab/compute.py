@@ -1,0 +1,83 @@
+"""Running the library's CPU work off the event loop, with a time limit and size caps.
+
+Every endpoint hands its computation to :class:`Runner`, a bounded thread pool. The event loop
+only parses requests and sends bytes, so one slow request never freezes the others. A request
+that takes longer than its time limit is answered 503 at once; its thread finishes in the
+background (Python threads cannot be killed), which the caps below keep short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ..errors import TooLargeError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for. Over a cap → HTTP 413 (or 422 for a bad value).
+
+    Attributes:
+        max_pixels: pixels in one painted image (2048² by default).
+        max_units: hidden units in one network (sum of the widths).
+        max_work: pixels × multiply-adds per pixel of one painting.
+        max_region_units: hidden units of a network cut into regions.
+        max_regions: linear regions in one answer.
+        max_fit_units: hidden units of a network trained in the lab.
+        max_fit_steps: training steps of one fit session (or one POST /api/fit).
+        max_fit_points: training + test points of one fit.
+        max_upload_bytes: bytes of one request body (an uploaded ``.npz``).
+        time_limit: seconds one computation may take.
+        threads: worker threads of the pool.
+    """
+
+    max_pixels: int = 2048 * 2048
+    max_units: int = 2048
+    max_work: int = 20_000_000_000
+    max_region_units: int = 512
+    max_regions: int = 200_000
+    max_fit_units: int = 512
+    max_fit_steps: int = 200_000
+    max_fit_points: int = 20_000
+    max_upload_bytes: int = 8 * 1024 * 1024
+    time_limit: float = 30.0
+    threads: int = max(2, os.cpu_count() or 2)
+
+
+class ComputeTimeout(Exception):
+    """A computation ran past :attr:`Limits.time_limit`."""
+
+
+class Runner:
+    """A thread pool that runs one callable per request under a time limit."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.pool = ThreadPoolExecutor(max_workers=limits.threads, thread_name_prefix="lab")
+
+    async def run(self, fn: Callable[..., T], *args, timeout: float | None = None) -> T:
+        """``fn(*args)`` in the pool; :class:`ComputeTimeout` after ``timeout`` seconds
+        (default: the limits' ``time_limit``)."""
+        limit = self.limits.time_limit if timeout is None else timeout
+        future = asyncio.wrap_future(self.pool.submit(fn, *args))
+        try:
+            return await asyncio.wait_for(future, limit)
+        except asyncio.TimeoutError:
+            raise ComputeTimeout(f"the computation took longer than the {limit:g} s time limit; "
+                                 f"ask for a smaller size or network") from None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def check_cap(what: str, value: int, cap: int) -> None:
+    """Raise :class:`TooLargeError` (→ 413) when ``value`` is over ``cap``."""
+    if value > cap:
+        raise TooLargeError(f"{what} ({value:,}) is over the lab's cap of {cap:,}")

@@ -1,0 +1,60 @@
+"""The lab's request models: how HTTP fields map onto the library's own validated models.
+
+The lab never validates a value itself. These models only say which fields a request may carry
+(unknown fields → 422) and turn text forms (``"1,2"``) into what the library's models take;
+every value is then checked by the same pydantic model as the CLI uses (``PaintConfig``,
+``FitConfig``, …), whose ``SpecError`` becomes HTTP 422 with its one-line message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import SpecError
+from ..paint import PaintConfig
+
+
+def parse_floats(text: str | None, what: str) -> tuple[float, ...] | None:
+    """``"0.1,-2"`` → (0.1, −2.0); ``None`` or ``""`` → ``None``."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return tuple(float(p) for p in text.replace(" ", "").split(",") if p)
+    except ValueError:
+        raise SpecError(f"{what} must be comma-separated numbers, got {text!r}") from None
+
+
+class PaintQuery(BaseModel):
+    """The paint options as query parameters (names and meanings as ``neuromosaic paint``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: str = Field("256", description="N or WxH pixels")
+    layers: int = Field(8, description="hidden layers")
+    width: int = Field(16, description="neurons per hidden layer")
+    widths: str | None = Field(None, description="hidden widths, e.g. 128,64,32 (overrides layers, width)")
+    activation: str = "tanh"
+    out_activation: str = "sigmoid"
+    init: str = Field("normal:1", description="default | normal:S | uniform:A | xavier | kaiming")
+    bias_init: str | None = None
+    inputs: str = Field("xyr", description="xy | xyr | xyrz")
+    z_dim: int = 8
+    z: str | None = Field(None, description="latent vector, comma-separated (default: from the seed)")
+    scale: float = Field(1.0, description="the shorter side spans SCALE units")
+    center: str = Field("0,0", description="X,Y of the image centre")
+    raw_coords: bool = False
+    color: str = Field("rgb", description="rgb | gray | hsv")
+    seed: int = 0
+    fast: bool = Field(False, description="fast tanh (8-bit values move by at most 1)")
+    device: str = Field("auto", description="auto | cpu | cuda")
+    download: bool = Field(False, description="full PNG compression, as an attachment")
+
+    def config(self) -> PaintConfig:
+        """The ``PaintConfig`` these parameters describe (``SpecError`` on a bad value)."""
+        fields: dict[str, Any] = self.model_dump(exclude={"download"})
+        fields["widths"] = fields["widths"] or None
+        fields["bias_init"] = fields["bias_init"] or None
+        fields["z"] = parse_floats(fields["z"], "z")
+        return PaintConfig(**fields)

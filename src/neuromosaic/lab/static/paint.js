@@ -1,0 +1,111 @@
+// Paint panel: every paint option as a control; a 256-pixel preview re-renders as they move.
+import { el, slider, select, text, number, check, datalist, queryOf, readParams, getJSON, getBlob, latest, status } from "./ui.js";
+
+const PREVIEW = 256;
+
+// PaintConfig JSON (from the server) → the flat text/number state the controls and URL use.
+export function flatConfig(cfg) {
+  return {
+    size: `${cfg.size[0]}x${cfg.size[1]}`, layers: cfg.layers, width: cfg.width,
+    widths: cfg.widths ? cfg.widths.join(",") : "", activation: cfg.activation,
+    out_activation: cfg.out_activation, init: cfg.init, bias_init: cfg.bias_init ?? "",
+    inputs: cfg.inputs, z_dim: cfg.z_dim, z: cfg.z ? cfg.z.join(",") : "", scale: cfg.scale,
+    center: cfg.center.join(","), raw_coords: cfg.raw_coords, color: cfg.color, seed: cfg.seed, fast: cfg.fast,
+  };
+}
+
+function previewSize(size) {
+  const [w, h] = String(size).toLowerCase().split("x").map(Number);
+  const W = w || 512, H = h || W;
+  const k = PREVIEW / Math.max(W, H);
+  return `${Math.max(1, Math.round(W * k))}x${Math.max(1, Math.round(H * k))}`;
+}
+
+async function mount(section, ctx) {
+  const options = await getJSON("/api/paint/options");
+  const defaults = { ...flatConfig(options.defaults), size: "512x512" };
+  const state = readParams(ctx.params || [], defaults);
+  const image = el("img", { id: "paint-image", alt: "the painting", width: PREVIEW, height: PREVIEW });
+  const info = el("p", { class: "status", id: "paint-status" });
+  const download = el("a", { class: "button", id: "paint-download", download: "neuromosaic.png", text: "Download full-size PNG" });
+  const caption = el("p", { class: "caption" });
+  let shownUrl = null;
+
+  const render = latest(async () => {
+    const q = queryOf(state, defaults);
+    q.set("size", previewSize(state.size));
+    q.set("fast", "true");
+    const started = performance.now();
+    try {
+      const blob = await getBlob(`/api/paint.png?${q}`);
+      const url = URL.createObjectURL(blob);
+      await new Promise((resolve) => { image.onload = resolve; image.onerror = resolve; image.src = url; });
+      if (shownUrl) URL.revokeObjectURL(shownUrl);
+      shownUrl = url;
+      image.dataset.query = q.toString();
+      status(info, `${q.get("size")} preview in ${Math.round(performance.now() - started)} ms`);
+    } catch (e) {
+      status(info, e.message, true);
+    }
+  });
+
+  const changed = () => {
+    const q = queryOf(state, defaults);
+    ctx.setHash(q);
+    const full = queryOf(state, null);
+    full.set("download", "true");
+    download.href = `/api/paint.png?${full}`;
+    download.download = `neuromosaic-seed${state.seed}.png`;
+    render();
+  };
+
+  const recipeSelect = el("select", { name: "recipe" }, el("option", { value: "", text: "— the article's recipes —" }),
+    options.recipes.map((r) => el("option", { value: r.name, text: r.title })));
+  recipeSelect.addEventListener("change", () => {
+    const r = options.recipes.find((x) => x.name === recipeSelect.value);
+    if (!r) return;
+    Object.assign(state, { ...flatConfig(r.fields), size: state.size });
+    caption.textContent = r.caption;
+    controls.forEach((c) => c.sync());
+    changed();
+  });
+
+  const on = { onChange: changed };
+  const controls = [
+    slider(state, "layers", { label: "hidden layers", min: 0, max: 32, ...on }),
+    slider(state, "width", { label: "neurons per layer", min: 1, max: 256, ...on }),
+    text(state, "widths", { label: "widths (overrides)", placeholder: "e.g. 128,64,32", ...on }),
+    select(state, "activation", { label: "activation", options: options.activations, ...on }),
+    select(state, "out_activation", { label: "output activation", options: options.activations, ...on }),
+    text(state, "init", { label: "weight init", list: "paint-inits", ...on }),
+    text(state, "bias_init", { label: "bias init", placeholder: "PyTorch default", list: "paint-inits", ...on }),
+    select(state, "inputs", { label: "inputs", options: options.inputs, ...on }),
+    slider(state, "z_dim", { label: "z size (xyrz)", min: 1, max: 32, ...on }),
+    text(state, "z", { label: "z (xyrz)", placeholder: "from the seed", ...on }),
+    slider(state, "scale", { label: "scale (zoom)", min: 0.001, max: 100, log: true, ...on }),
+    text(state, "center", { label: "centre X,Y", ...on }),
+    check(state, "raw_coords", { label: "raw pixel coordinates", ...on }),
+    select(state, "color", { label: "colour", options: options.colors, ...on }),
+    number(state, "seed", { label: "seed", min: 0, ...on }),
+    text(state, "size", { label: "download size", placeholder: "N or WxH", ...on }),
+    check(state, "fast", { label: "fast tanh for the download", ...on }),
+  ];
+  const randomSeed = el("button", {
+    id: "paint-random", text: "Random seed",
+    onclick: () => { state.seed = Math.floor(Math.random() * 2 ** 31); controls.forEach((c) => c.sync()); changed(); },
+  });
+
+  section.append(
+    el("div", { class: "controls" }, el("label", { class: "field" }, el("span", { class: "name", text: "recipe" }), recipeSelect),
+      controls.map((c) => c.root), datalist("paint-inits", options.inits), el("div", { class: "row" }, randomSeed, download)),
+    el("div", { class: "view" }, image, info, caption),
+  );
+  changed();
+
+  return {
+    query: () => queryOf(state, defaults),
+    load(params) { Object.assign(state, readParams(params, defaults)); controls.forEach((c) => c.sync()); changed(); },
+  };
+}
+
+export default { id: "paint", title: "Paint", mount };
