@@ -50,6 +50,9 @@ def sweep_cmd(
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Results table (.parquet or .csv); overrides the grid file's "
                                "`output`.")] = None,
+    connect_timeout: Annotated[float, typer.Option(
+        "--connect-timeout", help="Seconds to wait for the Dask scheduler and its first "
+                                  "worker.")] = 5.0,
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="Also run again the cells whose row has an error.")] = False,
     dry_run: Annotated[bool, typer.Option(
@@ -79,7 +82,7 @@ def sweep_cmd(
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     with _cell_progress(progress and sys.stderr.isatty()) as update:
         result = run_sweep(grid, workers=n_workers, dask=dask, retry_failed=retry_failed,
-                           on_progress=update)
+                           connect_timeout=connect_timeout, on_progress=update)
     print(f"wrote {result.table}: {len(result.rows)} rows ({result.computed} computed, "
           f"{result.skipped} already done, {result.failed} with an error)", file=sys.stderr)
     if result.lost:

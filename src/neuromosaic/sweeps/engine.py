@@ -208,7 +208,7 @@ def _run_dask(grid: Grid, todo: list[Cell], client, want_figure: bool
     futures = {client.submit(run_cell, name, c.params, want_figure, 1,
                              key=f"neuromosaic-{name}-{c.key}", pure=False): c for c in todo}
     try:
-        for fut in dask_completed(list(futures)):
+        for fut in dask_completed(list(futures), loop=client.loop):
             try:
                 yield futures[fut], fut.result(), None
             except Exception as exc:  # noqa: BLE001 - a killed worker loses its cell only
@@ -237,6 +237,8 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
     """
     if workers < 1:
         raise InputError(f"--workers must be >= 1, got {workers}")
+    if not connect_timeout > 0:
+        raise InputError(f"--connect-timeout must be > 0 seconds, got {connect_timeout}")
     client = connect_dask(dask, connect_timeout) if dask is not None else None
     try:
         return _sweep(grid, workers, client, retry_failed, on_progress)

@@ -127,7 +127,21 @@ def _where(name: str, fixed: dict[str, Any], axis_names: list[str], seeds_axis: 
         return f"grid.{name}"
     if name in fixed:
         return f"fixed.{name}"
-    return name
+    return name or "cell"
+
+
+def _first_error(exc: ValidationError, known: list[str]) -> tuple[str, str]:
+    """``(field, message)`` of a validation error. A model that wraps its own errors (as
+    ``PaintConfig`` does) reports them at the model level as ``"field: message"``; unwrap it."""
+    err = exc.errors()[0]
+    if err.get("loc"):
+        field = str(err["loc"][0])
+        return field, validation_message(exc).removeprefix(f"{field}: ")
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    field, sep, rest = msg.partition(": ")
+    if sep and field in known:
+        return field, rest
+    return "", msg
 
 
 def _axis_values(where: str, values: list[Any] | Range) -> list[Any]:
@@ -195,10 +209,8 @@ def build_grid(data: dict[str, Any], *, base_dir: Path | str = ".", source: str 
         try:
             model = experiment.params.model_validate({**raw.fixed, **point})
         except ValidationError as exc:
-            err = exc.errors()[0]
-            field = str(err["loc"][0]) if err.get("loc") else ""
+            field, msg = _first_error(exc, known)
             where = _where(field, raw.fixed, names, raw.seeds is not None)
-            msg = validation_message(exc).removeprefix(f"{field}: ")
             raise InputError(f"{source}: {where}: {msg}") from None
         params = model.model_dump(mode="json")
         cells.append(Cell(key=cell_key(experiment.name, params), params=params, axes=point))

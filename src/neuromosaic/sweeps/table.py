@@ -78,15 +78,33 @@ def _write_parquet(path: Path, rows: list[dict[str, Any]], columns: list[str]) -
         raise InputError("a .parquet table needs pyarrow: pip install 'neuromosaic[sweep]' "
                          "(or name the output .csv)") from None
     if rows:
-        # Parquet integers are int64: an exact bound like 2**300 is stored as a float there
-        # (the cell file and a CSV table keep it exact).
-        rows = [{c: float(v) if isinstance(v, int) and not isinstance(v, bool)
-                 and abs(v) >= 2**63 else v for c, v in row.items()} for row in rows]
+        rows = _parquet_numbers(rows, columns)
         table = pa.Table.from_pylist(rows)
     else:
         table = pa.table({c: pa.array([], pa.null()) for c in columns})
     with atomic_writer(path) as tmp:
         pq.write_table(table, tmp)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _parquet_numbers(rows: list[dict[str, Any]], columns: list[str]) -> list[dict[str, Any]]:
+    """Parquet integers are int64 and a column has one type: a column that mixes integers with
+    floats, or holds an integer past int64 (an exact bound like 2**300), is stored as floats
+    there (the cell files and a CSV table keep the exact integers)."""
+    to_float = set()
+    for c in columns:
+        values = [row[c] for row in rows]
+        ints = [v for v in values if _is_int(v)]
+        if ints and (any(isinstance(v, float) for v in values)
+                     or any(abs(v) >= 2**63 for v in ints)):
+            to_float.add(c)
+    if not to_float:
+        return rows
+    return [{c: float(v) if c in to_float and _is_int(v) else v for c, v in row.items()}
+            for row in rows]
 
 
 def read_table(path: str | Path) -> list[dict[str, Any]]:
