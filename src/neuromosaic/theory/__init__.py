@@ -4,8 +4,9 @@
 ``meanfield``: order and chaos of random nets (Poole et al. 2016, Schoenholz et al. 2017).
 ``trajectory``: how far a random net stretches a circle, layer by layer (Raghu et al. 2017).
 ``constructions``: nets built to reach the exponential counts (sawtooth, Montúfar's folding).
+``density``: exact region counts of random ReLU nets, ≈ c·T² (Hanin & Rolnick 2019).
 """
 
-from . import bounds, constructions, meanfield, trajectory
+from . import bounds, constructions, density, meanfield, trajectory
 
-__all__ = ["bounds", "constructions", "meanfield", "trajectory"]
+__all__ = ["bounds", "constructions", "density", "meanfield", "trajectory"]
