@@ -41,31 +41,43 @@ def run_cell(experiment: str, params: dict[str, Any], want_figure: bool,
         experiment: a key of ``EXPERIMENTS``.
         params: the cell's parameters (``Cell.params``).
         want_figure: whether to also return the figure's bytes.
-        threads: set torch's intra-op threads to this first (1 in pool and Dask workers, so that
-            N workers do not each start a pool of all cores).
+        threads: the CPU threads the cell may use for its own parallelism (paint's row
+            chunks, the region engine's tiles): 1 in pool and Dask workers, so that N workers
+            do not each start a pool of all cores; ``None`` (in this process): all cores.
+
+    Torch's intra-op threads are 1 during the cell: the nets of a sweep are small, and on a
+    busy machine a multi-threaded small matmul spins (a 200-step fit took 7-14 s with 2 threads
+    and 0.3 s with 1 on the 2-core build machine).
 
     Returns ``{"values": {...}, "seconds": float, "error": str | None, "figure_bytes": bytes |
     None}``. An exception raised by the experiment becomes ``error`` (one line), not a crash:
     a failed cell is a row of the table.
     """
-    if threads is not None:
-        import torch
+    import torch
 
-        torch.set_num_threads(threads)
     exp = EXPERIMENTS[experiment]
+    old_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     start = time.perf_counter()
     values: dict[str, Any] = {}
     figure = None
     error = None
     try:
         outcome = exp.run(exp.params.model_validate(params), figure=want_figure, threads=threads)
-        values, figure = outcome.values, outcome.figure
+        values, figure = {k: _plain(v) for k, v in outcome.values.items()}, outcome.figure
     except NeuromosaicError as exc:
         error = one_line(exc)
     except Exception as exc:  # noqa: BLE001 - any failure of one cell is recorded in its row
         error = f"{type(exc).__name__}: {one_line(exc)}"
+    finally:
+        torch.set_num_threads(old_threads)
     return {"values": values, "seconds": time.perf_counter() - start, "error": error,
             "figure_bytes": figure}
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (for JSON and the table)."""
+    return value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value
 
 
 @dataclass

@@ -11,6 +11,7 @@ To add one: write ``_run_x(params, *, figure, threads) -> Outcome`` and a model,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +19,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..errors import SpecError
+from ..fit import FitConfig
+from ..fit import fit as fit_net
 from ..paint import PaintConfig, png_bytes, render_config
+from ..plane import check_extent
+from ..regions import linear_regions
+from ..spec import PIECEWISE_LINEAR, InitSpec, NetSpec, check_activation
 from ..theory import bounds as theory_bounds
+from ..theory import meanfield, trajectory
 from .measures import IMAGE_MEASURES, image_stats
 
 
@@ -106,6 +113,176 @@ def _run_bounds(p: BoundsParams, *, figure: bool, threads: int | None) -> Outcom
     })
 
 
+# -- shared parameter checks ----------------------------------------------------------------
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _positive(v: int) -> int:
+    if v < 1:
+        raise ValueError(f"must be >= 1, got {v}")
+    return v
+
+
+def _positive_float(v: float) -> float:
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"must be a positive finite number, got {v}")
+    return v
+
+
+# -- regions ----------------------------------------------------------------------------------
+class RegionsParams(_Params):
+    """A random 2-input piecewise-linear net (``depth`` layers of ``width``, or ``widths``) cut
+    exactly over ``domain``."""
+
+    depth: int = 2
+    width: int = 16
+    widths: tuple[int, ...] | None = None
+    activation: str = "relu"
+    init: str = "default"
+    bias_init: str | None = None
+    seed: int = 0
+    domain: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)
+    max_regions: int = 1_000_000
+
+    _pos = field_validator("depth", "width", "max_regions")(_positive)
+
+    @field_validator("widths")
+    @classmethod
+    def _widths(cls, v):
+        if v is not None and (not v or any(w < 1 for w in v)):
+            raise ValueError(f"must be one or more widths >= 1, got {v!r}")
+        return v
+
+    @field_validator("activation")
+    @classmethod
+    def _act(cls, v: str) -> str:
+        name = check_activation(v)
+        if name not in PIECEWISE_LINEAR:
+            raise ValueError(f"must be piecewise linear ({', '.join(sorted(PIECEWISE_LINEAR))}), "
+                             f"got {v!r}")
+        return name
+
+    @field_validator("init", "bias_init")
+    @classmethod
+    def _init(cls, v: str | None) -> str | None:
+        return None if v is None else str(InitSpec.parse(v))
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v):
+        return check_extent(v)
+
+    @property
+    def hidden(self) -> list[int]:
+        return list(self.widths) if self.widths is not None else [self.width] * self.depth
+
+
+def _run_regions(p: RegionsParams, *, figure: bool, threads: int | None) -> Outcome:
+    spec = NetSpec(inputs=2, widths=p.hidden, outputs=1, activation=p.activation,
+                   out_activation="identity", init=p.init, bias_init=p.bias_init, seed=p.seed)
+    regions = linear_regions(spec.build(), domain=p.domain, max_regions=p.max_regions,
+                             workers=threads)
+    return Outcome({
+        "count": regions.count,
+        "neurons": sum(p.hidden),
+        "zaslavsky_first_layer": theory_bounds.zaslavsky(p.hidden[0], 2),
+        "serra_upper": theory_bounds.serra_upper(2, p.hidden),
+    })
+
+
+# -- fit --------------------------------------------------------------------------------------
+def _run_fit(cfg: FitConfig, *, figure: bool, threads: int | None) -> Outcome:
+    res = fit_net(**cfg.model_dump())
+    hist = res.history
+    return Outcome({
+        "test_rmse": res.test_rmse,
+        "test_accuracy": res.test_accuracy,
+        "train_loss": hist["train_loss"][-1],
+        "test_loss": hist["test_loss"][-1],
+        "steps_run": int(hist["step"][-1]),
+        "stopped_early": res.stopped_early,
+        "num_params": res.spec.num_params,
+    })
+
+
+# -- meanfield --------------------------------------------------------------------------------
+class MeanfieldParams(_Params):
+    """Mean-field theory of a random net: ``activation`` with weight and bias scales
+    ``sigma_w``, ``sigma_b``; or, when ``init`` is given, the scales of that paint ``--init``
+    at fan-in ``fan_in`` (``init`` then replaces ``sigma_w`` and ``sigma_b``)."""
+
+    activation: str = "tanh"
+    sigma_w: float = 1.0
+    sigma_b: float = 0.0
+    init: str | None = None
+    bias_init: str | None = None
+    fan_in: int = 16
+
+    _act = field_validator("activation")(check_activation)
+    _sw = field_validator("sigma_w")(_positive_float)
+    _fan = field_validator("fan_in")(_positive)
+
+    @field_validator("sigma_b")
+    @classmethod
+    def _sb(cls, v: float) -> float:
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"must be a finite number >= 0, got {v}")
+        return v
+
+    @field_validator("init", "bias_init")
+    @classmethod
+    def _init(cls, v: str | None) -> str | None:
+        return None if v is None else str(InitSpec.parse(v))
+
+    def sigmas(self) -> tuple[float, float]:
+        if self.init is None:
+            return self.sigma_w, self.sigma_b
+        return meanfield.init_to_sigmas(self.init, self.fan_in, bias_init=self.bias_init)
+
+
+def _run_meanfield(p: MeanfieldParams, *, figure: bool, threads: int | None) -> Outcome:
+    sw, sb = p.sigmas()
+    mf = meanfield.analyse(p.activation, sigma_w=sw, sigma_b=sb)
+    return Outcome({
+        "sigma_w_used": sw, "sigma_b_used": sb, "q_star": mf.q_star, "chi1": mf.chi1,
+        "c_star": mf.c_star, "xi_q": mf.xi_q, "xi_c": mf.xi_c, "phase": mf.phase,
+        "critical_sigma_w": meanfield.critical_sigma_w(p.activation, sigma_b=sb),
+    })
+
+
+# -- trajectory -------------------------------------------------------------------------------
+class TrajectoryParams(_Params):
+    """A unit circle through ``depth`` random layers of ``width`` (Raghu et al. 2017): its
+    length's growth per layer, measured from layer ``skip`` on, beside mean field's √χ1."""
+
+    activation: str = "tanh"
+    sigma_w: float = 4.0
+    sigma_b: float = 0.0
+    width: int = 100
+    depth: int = 10
+    skip: int = 1
+    points: int = 512
+    samples: int = 1
+    seed: int = 0
+
+    _act = field_validator("activation")(check_activation)
+    _sw = field_validator("sigma_w")(_positive_float)
+    _pos = field_validator("width", "depth", "points", "samples")(_positive)
+
+
+def _run_trajectory(p: TrajectoryParams, *, figure: bool, threads: int | None) -> Outcome:
+    lengths = trajectory.circle_lengths(p.activation, sigma_w=p.sigma_w, sigma_b=p.sigma_b,
+                                        width=p.width, depth=p.depth, points=p.points,
+                                        samples=p.samples, seed=p.seed)
+    return Outcome({
+        "growth_measured": trajectory.measured_growth(lengths, skip=p.skip),
+        "growth_predicted": math.sqrt(meanfield.chi1(p.activation, sigma_w=p.sigma_w,
+                                                     sigma_b=p.sigma_b)),
+        "length_final": float(lengths[:, -1].mean()),
+    })
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e for e in (
         Experiment("paint", PaintConfig, _run_paint,
@@ -115,5 +292,20 @@ EXPERIMENTS: dict[str, Experiment] = {
                    "exact region-count bounds (nm.theory.bounds) for an architecture",
                    ("zaslavsky_first_layer", "serra_upper", "serra_lower", "montufar_lower",
                     "pascanu_lower")),
+        Experiment("regions", RegionsParams, _run_regions,
+                   "exact linear regions of a random ReLU-family net (nm.linear_regions) and "
+                   "the bounds", ("count", "neurons", "zaslavsky_first_layer", "serra_upper")),
+        Experiment("fit", FitConfig, _run_fit,
+                   "train a small net on a 2-D target (nm.fit) and report its test error",
+                   ("test_rmse", "test_accuracy", "train_loss", "test_loss", "steps_run",
+                    "stopped_early", "num_params")),
+        Experiment("meanfield", MeanfieldParams, _run_meanfield,
+                   "order/chaos of random nets: q*, chi1, c*, depth scales (nm.theory.meanfield)",
+                   ("sigma_w_used", "sigma_b_used", "q_star", "chi1", "c_star", "xi_q", "xi_c",
+                    "phase", "critical_sigma_w")),
+        Experiment("trajectory", TrajectoryParams, _run_trajectory,
+                   "a circle's length through random layers vs sqrt(chi1) "
+                   "(nm.theory.trajectory)",
+                   ("growth_measured", "growth_predicted", "length_final")),
     )
 }
