@@ -47,8 +47,10 @@ def request_error_line(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:3]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path")]
-        field = ".".join(loc) or "request"
-        parts.append(f"{field}: {err.get('msg', 'invalid value')}")
+        msg = str(err.get("msg", "invalid value"))
+        if msg.startswith("Value error, "):  # our own SpecError raised inside a model's __init__
+            msg = msg[len("Value error, "):]
+        parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
     return one_line("; ".join(parts) or "invalid request")
 
 
@@ -118,9 +120,9 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    from . import routes_paint
+    from . import routes_fit, routes_paint, routes_regions
 
-    for module in (routes_paint,):
+    for module in (routes_paint, routes_regions, routes_fit):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -58,3 +58,22 @@ class PaintQuery(BaseModel):
         fields["bias_init"] = fields["bias_init"] or None
         fields["z"] = parse_floats(fields["z"], "z")
         return PaintConfig(**fields)
+
+
+class RegionsRequest(BaseModel):
+    """A network to cut into its exact linear regions over a rectangle of its 2-D input.
+
+    Either ``arch`` (``[inputs, hidden…, outputs]``, inputs must be 2) with ``activation``,
+    ``init``, ``bias_init``, ``seed`` — the fields of :class:`~neuromosaic.spec.NetSpec` — or
+    ``weights``: a base64-encoded ``.npz`` (keys ``W0, b0, …``, read with ``allow_pickle=False``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    arch: list[int] = Field([2, 16, 16, 1], description="[inputs, hidden…, outputs]")
+    activation: str = Field("relu", description="a piecewise-linear activation")
+    init: str = Field("default", description="default | normal:S | uniform:A | xavier | kaiming")
+    bias_init: str | None = None
+    seed: int = 0
+    domain: tuple[float, float, float, float] = Field((-1.0, 1.0, -1.0, 1.0), description="x0, x1, y0, y1")
+    weights: str | None = Field(None, description="base64 of an .npz file (overrides arch)")

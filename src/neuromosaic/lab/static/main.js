@@ -3,8 +3,10 @@
 import { el } from "./ui.js";
 import paint from "./paint.js";
 import canvas from "./canvas.js";
+import regions from "./regions.js";
+import fit from "./fit.js";
 
-const PANELS = [paint, canvas];
+const PANELS = [paint, canvas, regions, fit];
 const mounted = new Map();
 let current = null;
 
