@@ -5,8 +5,9 @@
 ``trajectory``: how far a random net stretches a circle, layer by layer (Raghu et al. 2017).
 ``constructions``: nets built to reach the exponential counts (sawtooth, Montúfar's folding).
 ``density``: exact region counts of random ReLU nets, ≈ c·T² (Hanin & Rolnick 2019).
+``stats``: each layer's sums for the article's inits, beside mean field's prediction.
 """
 
-from . import bounds, constructions, density, meanfield, trajectory
+from . import bounds, constructions, density, meanfield, stats, trajectory
 
-__all__ = ["bounds", "constructions", "density", "meanfield", "trajectory"]
+__all__ = ["bounds", "constructions", "density", "meanfield", "stats", "trajectory"]
