@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -88,7 +89,9 @@ def parse_expression(text: str) -> Target:
         raise ExpressionError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     try:
         # ast.parse only builds the syntax tree; it runs nothing.
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. "1for": we report our own error
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse expression {_short(text)}: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError):

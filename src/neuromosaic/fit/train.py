@@ -112,7 +112,7 @@ class Trainer:
             return torch.optim.Adam(params, lr=lr)
         if name == "sgd":
             return torch.optim.SGD(params, lr=lr, momentum=0.9)
-        return torch.optim.LBFGS(params, lr=lr, max_iter=1, history_size=50,
+        return torch.optim.LBFGS(params, lr=lr, max_iter=1, max_eval=25, history_size=50,
                                  line_search_fn="strong_wolfe")
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
