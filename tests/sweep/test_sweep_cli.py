@@ -33,7 +33,7 @@ def test_sweep_writes_the_table_then_resumes(write_grid, tmp_path, capsys):
 
 def test_output_option_overrides_the_file_and_picks_parquet(write_grid, tmp_path, capsys):
     path = write_grid(GRID)
-    out = tmp_path / "elsewhere.parquet"
+    out = tmp_path / "new" / "deeper" / "elsewhere.parquet"  # folders are made
     assert main(["sweep", str(path), "-j", "1", "-o", str(out)]) == 0
     rows = read_table(out)
     assert len(rows) == 4 and rows[0]["size"] == [8, 8] and isinstance(rows[0]["seconds"], float)
@@ -42,8 +42,9 @@ def test_output_option_overrides_the_file_and_picks_parquet(write_grid, tmp_path
 
 def test_bad_options_are_one_line(write_grid, tmp_path, capsys):
     path = write_grid(GRID)
+    (tmp_path / "file").write_text("not a folder")
     for args, needle in ((["-j", "0"], "--workers must be >= 1, got 0"),
-                         (["-o", str(tmp_path / "nodir" / "t.csv")], "does not exist"),
+                         (["-o", str(tmp_path / "file" / "t.csv")], "is not a folder"),
                          (["-o", str(tmp_path / "t.json")], ".parquet or .csv"),
                          (["--connect-timeout", "0", "--dask", "tcp://127.0.0.1:1"],
                           "--connect-timeout must be > 0")):
@@ -55,3 +56,20 @@ def test_bad_options_are_one_line(write_grid, tmp_path, capsys):
 def test_help_has_an_example(capsys):
     assert main(["sweep", "--help"]) == 0
     assert "Example: neuromosaic sweep" in capsys.readouterr().out
+
+
+def test_summary_is_mean_and_std_over_seeds(write_grid, capsys):
+    from neuromosaic.sweeps.table import format_summary, summarize
+
+    rows = [{"layers": 1, "seed": s, "busy": b, "error": None} for s, b in ((0, 1.0), (1, 3.0))]
+    rows += [{"layers": 2, "seed": 0, "busy": 5.0, "error": None},
+             {"layers": 2, "seed": 1, "busy": None, "error": "failed"}]
+    summary = summarize(rows, ["layers"], ["busy"])
+    assert summary[0] == {"layers": 1, "n": 2, "busy": (2.0, 2**0.5)}
+    assert summary[1]["n"] == 1 and summary[1]["busy"][0] == 5.0  # the failed row is left out
+    text = format_summary(summary)
+    assert text.splitlines()[2] == "| 1 | 2 | 2 ± 1.4 |" and text.splitlines()[3] == "| 2 | 1 | 5 |"
+
+    assert main(["sweep", str(write_grid(GRID)), "-j", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("| layers | n | num_params |") and out[2].startswith("| 1 | 2 |")

@@ -59,6 +59,9 @@ def sweep_cmd(
         "--dry-run", help="Validate the grid and say how many cells are done; run nothing.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Show a progress bar.")] = True,
+    summary: Annotated[bool, typer.Option(
+        "--summary/--no-summary", help="Print each measure's mean ± std over seeds, per "
+                                       "combination of the other axes.")] = True,
 ) -> None:
     """Run a grid of experiments (paint, bounds, …) and write one row per cell to a table.
 
@@ -69,6 +72,7 @@ def sweep_cmd(
     """
     from ..sweep import load_grid, run_sweep
     from ..sweeps.engine import check_dask_address, count_done
+    from ..sweeps.table import format_summary, summarize
 
     grid = load_grid(grid_file, output=output)
     if dask is not None:
@@ -85,6 +89,9 @@ def sweep_cmd(
                            connect_timeout=connect_timeout, on_progress=update)
     print(f"wrote {result.table}: {len(result.rows)} rows ({result.computed} computed, "
           f"{result.skipped} already done, {result.failed} with an error)", file=sys.stderr)
+    if summary:
+        by = [a for a in grid.axes if a != "seed"]
+        print(format_summary(summarize(result.rows, by, list(grid.experiment.measures))))
     if result.lost:
         print(f"error: {result.lost} cells did not run (first: {result.lost_messages[0]}); "
               f"run the same command again to retry them", file=sys.stderr)

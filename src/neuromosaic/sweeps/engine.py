@@ -251,6 +251,9 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
         raise InputError(f"--workers must be >= 1, got {workers}")
     if not connect_timeout > 0:
         raise InputError(f"--connect-timeout must be > 0 seconds, got {connect_timeout}")
+    for folder in (grid.output.parent, grid.figures):
+        if folder is not None:
+            _check_creatable(folder)
     client = connect_dask(dask, connect_timeout) if dask is not None else None
     try:
         return _sweep(grid, workers, client, retry_failed, on_progress)
@@ -259,13 +262,21 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
             client.close()
 
 
+def _check_creatable(folder: Path) -> None:
+    """Raise ``OutputError`` unless ``folder`` exists or can be made (before connecting to a
+    cluster or running anything)."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"cannot create folder {str(folder)!r}: {str(probe)!r} is not a folder")
+    if not os.access(probe, os.W_OK):
+        raise OutputError(f"cannot create folder {str(folder)!r}: {str(probe)!r} is not writable")
+
+
 def _sweep(grid: Grid, workers: int, client, retry_failed: bool,
            on_progress: Callable[[int, int, str], None] | None) -> SweepResult:
-    parent = grid.output.parent
-    if not parent.is_dir():
-        raise OutputError(f"output directory {str(parent)!r} does not exist "
-                          f"(for {str(grid.output)!r})")
-    for folder in (grid.cells_dir, grid.figures):
+    for folder in (grid.output.parent, grid.cells_dir, grid.figures):
         if folder is not None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)

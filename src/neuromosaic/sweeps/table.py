@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,3 +118,56 @@ def read_table(path: str | Path) -> list[dict[str, Any]]:
         return pq.read_table(path).to_pylist()
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def summarize(rows: list[dict[str, Any]], by: list[str], measures: list[str]
+              ) -> list[dict[str, Any]]:
+    """Mean and standard deviation of ``measures`` over the rows that share the values of ``by``
+    (typically every axis but ``seed``), skipping failed rows and non-numbers.
+
+    Returns one dict per group, in first-seen order: the ``by`` values, ``n`` (rows in the
+    group) and for each measure ``(mean, std)`` (``std`` with ``n − 1``; ``nan`` when ``n = 1``).
+    """
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("error"):
+            continue
+        key = tuple(json.dumps(row.get(k), sort_keys=True) for k in by)
+        groups.setdefault(key, []).append(row)
+    out = []
+    for members in groups.values():
+        summary: dict[str, Any] = {k: members[0].get(k) for k in by}
+        summary["n"] = len(members)
+        for m in measures:
+            xs = [float(r[m]) for r in members if _is_number(r.get(m))]
+            if not xs:
+                continue
+            mean = sum(xs) / len(xs)
+            std = (math.sqrt(sum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+                   if len(xs) > 1 else math.nan)
+            summary[m] = (mean, std)
+        out.append(summary)
+    return out
+
+
+def format_summary(summary: list[dict[str, Any]]) -> str:
+    """A Markdown table of :func:`summarize`'s result (``mean ± std`` to 4 significant digits)."""
+    if not summary:
+        return "(no finished rows)"
+    columns: dict[str, None] = {}
+    for s in summary:
+        columns.update(dict.fromkeys(s))
+
+    def cell(v: Any) -> str:
+        if isinstance(v, tuple):
+            mean, std = v
+            return f"{mean:.4g}" if math.isnan(std) else f"{mean:.4g} ± {std:.2g}"
+        return "" if v is None else str(v)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(s.get(c)) for c in columns) + " |" for s in summary]
+    return "\n".join(lines)
