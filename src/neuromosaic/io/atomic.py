@@ -34,14 +34,22 @@ def atomic_writer(path: str | Path, suffix: str | None = None) -> Iterator[Path]
     ``suffix`` keeps the file extension for writers that look at it (imageio picks the format so).
     """
     path = check_writable(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                               suffix=suffix if suffix is not None else path.suffix)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                   suffix=suffix if suffix is not None else path.suffix)
+    except OSError as exc:
+        raise OutputError(f"cannot write in {str(path.parent)!r} (for {str(path)!r}): "
+                          f"{exc.strerror or exc}") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
