@@ -120,9 +120,9 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    from . import routes_fit, routes_paint, routes_regions
+    from . import routes_explain, routes_fit, routes_paint, routes_regions, routes_towers
 
-    for module in (routes_paint, routes_regions, routes_fit):
+    for module in (routes_paint, routes_regions, routes_fit, routes_towers, routes_explain):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -77,3 +77,17 @@ class RegionsRequest(BaseModel):
     seed: int = 0
     domain: tuple[float, float, float, float] = Field((-1.0, 1.0, -1.0, 1.0), description="x0, x1, y0, y1")
     weights: str | None = Field(None, description="base64 of an .npz file (overrides arch)")
+
+
+class TowersRequest(BaseModel):
+    """Nielsen's towers (``neuromosaic.fit.towers.build``): ``n × n`` towers approximating ``target``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field("x1**2 + x2**2", description="a named target or an expression in x1, x2")
+    n: int = Field(8, description="towers per side")
+    steepness: float = Field(100.0, description="sharpness of every step")
+    sides: int | None = Field(None, description="None: square towers; k >= 3: regular k-gons")
+    layers: int = Field(2, description="2: towers; 1: bumps with skirts")
+    domain: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
+    grid: int = Field(64, description="points per side of the picture")

@@ -115,7 +115,7 @@ async function mount(section, ctx) {
     const z = ys.map((_, i) => f.grid.values.slice(i * n, (i + 1) * n));
     const traces = [{ type: "surface", x: xs, y: ys, z, colorscale: "Viridis", showscale: false, opacity: 0.9 }];
     if (data && data.task === "regression") traces.push({ type: "scatter3d", mode: "markers", x: data.x.map((p) => p[0]), y: data.x.map((p) => p[1]), z: data.y, marker: { size: 2, color: "#111" } });
-    await Plotly.react(plot, traces, { margin: { l: 0, r: 0, t: 0, b: 0 }, uirevision: "keep", scene: { xaxis: { title: "x1" }, yaxis: { title: "x2" } } }, { displaylogo: false });
+    await Plotly.react(plot, traces, { margin: { l: 0, r: 0, t: 0, b: 0 }, uirevision: "keep", scene: { xaxis: { title: { text: "x1" } }, yaxis: { title: { text: "x2" } } } }, { displaylogo: false });
   }
 
   const sendConfig = () => { ctx.setHash(queryOf(state, DEFAULTS)); setPlaying(false); send({ type: "config", config: config(state) }); };

@@ -5,8 +5,10 @@ import paint from "./paint.js";
 import canvas from "./canvas.js";
 import regions from "./regions.js";
 import fit from "./fit.js";
+import towers from "./towers.js";
+import explain from "./explain.js";
 
-const PANELS = [paint, canvas, regions, fit];
+const PANELS = [paint, canvas, regions, fit, towers, explain];
 const mounted = new Map();
 let current = null;
 

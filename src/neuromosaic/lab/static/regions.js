@@ -55,7 +55,7 @@ async function mount(section, ctx) {
     const Plotly = await loadPlotly();
     await Plotly.react(plot, [surfaceTrace(data)], {
       margin: { l: 0, r: 0, t: 0, b: 0 },
-      scene: { xaxis: { title: "x1" }, yaxis: { title: "x2" }, zaxis: { title: "output" } },
+      scene: { xaxis: { title: { text: "x1" } }, yaxis: { title: { text: "x2" } }, zaxis: { title: { text: "output" } } },
     }, { displaylogo: false });
   }
 
