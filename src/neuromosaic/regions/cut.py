@@ -9,7 +9,6 @@ intersection of half-planes), the pieces with equal patterns are one region, and
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable
@@ -19,7 +18,6 @@ import numpy as np
 from ..errors import SpecError, TooLargeError
 from ..plane import Plane, check_extent
 from .engine import Cutter
-from .line import cut_segment
 from .modules import Elementwise, MaxGroups, Program, compile_net
 
 # a tile's vertex state should stay around this size (bytes), so that 2 workers stay well under 1 GB
@@ -34,18 +32,34 @@ def _workers() -> int:
     return max(1, min(n, 8))
 
 
-def _estimate_regions(program: Program, A: np.ndarray, c: np.ndarray, rect) -> float:
-    """A cheap estimate of the region count: breakpoints along a few lines across the rectangle
-    (k pieces across in s, m in t gives about k * m regions for a line-like arrangement)."""
-    s0, s1, t0, t1 = rect
-    counts = []
-    for frac in (0.25, 0.5, 0.75):
-        for p, q in (([s0, t0 + frac * (t1 - t0)], [s1, t0 + frac * (t1 - t0)]),
-                     ([s0 + frac * (s1 - s0), t0], [s0 + frac * (s1 - s0), t1])):
-            t, _ = cut_segment(program, A @ np.array(p) + c, A @ np.array(q) + c)
-            counts.append(t.size - 1)
-    across, up = np.mean(counts[0::2]), np.mean(counts[1::2])
-    return float(across * up)
+class _Density:
+    """Where the regions crowd: the activation patterns on a ``G x G`` grid of cell corners; the
+    number of pattern bits that differ between two neighbouring corners is (about) the number of
+    hyperplanes crossed between them. A sub-rectangle with ``k`` crossings across and ``m`` up
+    holds about ``k * m`` regions (a line-like arrangement)."""
+
+    def __init__(self, program: Program, A, c, rect, G: int = 64):
+        from .engine import encode_patterns
+
+        s0, s1, t0, t1 = rect
+        self.rect, self.G = rect, G
+        s, t = np.linspace(s0, s1, G + 1), np.linspace(t0, t1, G + 1)
+        st = np.stack(np.meshgrid(s, t), axis=-1).reshape(-1, 2)  # row j = t[j]
+        _, pre = program.forward(st @ A.T + c, record=True)
+        codes = encode_patterns(program, pre).reshape(G + 1, G + 1, -1)
+        ones = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(1)
+        self.across = ones[codes[:, 1:] ^ codes[:, :-1]].sum(-1)  # (G+1, G): along s
+        self.up = ones[codes[1:] ^ codes[:-1]].sum(-1)  # (G, G+1): along t
+
+    def estimate(self, rect) -> float:
+        s0, s1, t0, t1 = self.rect
+        G = self.G
+        i0, i1 = (round((v - s0) / (s1 - s0) * G) for v in rect[:2])
+        j0, j1 = (round((v - t0) / (t1 - t0) * G) for v in rect[2:])
+        i1, j1 = max(i1, i0 + 1), max(j1, j0 + 1)
+        k = self.across[j0:j1 + 1, i0:i1].sum(1).mean()
+        m = self.up[j0:j1, i0:i1 + 1].sum(0).mean()
+        return float((k + 1) * (m + 1))
 
 
 def _state_width(program: Program) -> int:
@@ -65,29 +79,38 @@ def _state_width(program: Program) -> int:
     return widest
 
 
-def _plan_tiles(program: Program, A, c, rect, workers: int) -> tuple[int, int]:
+def plan_tiles(program: Program, A, c, rect, workers: int) -> list[tuple[float, float, float, float]]:
+    """Cut ``rect`` into tiles whose estimated vertex state stays near ``TILE_STATE_BYTES``: a
+    quadtree, since regions crowd where the hyperplanes do (near the origin for random nets).
+    Returns the tiles, the most crowded first (so that the workers finish together)."""
     cutting = [s for s in program.steps if isinstance(s, (Elementwise, MaxGroups))]
     if not cutting:
-        return 1, 1
-    est = _estimate_regions(program, A, c, rect)
-    if est < 20000 or workers == 1 and est < 50000:
-        return 1, 1
-    # vertices ~ regions; capacity doubling can double the state
-    state = est * _state_width(program) * 8 * 2.5
-    n = max(workers, math.ceil(state / TILE_STATE_BYTES))
-    n = math.ceil(n / workers) * workers
-    s0, s1, t0, t1 = rect
-    aspect = (s1 - s0) / (t1 - t0)
-    nx = max(1, round(math.sqrt(n * aspect)))
-    ny = max(1, math.ceil(n / nx))
-    return nx, ny
+        return [rect]
+    density = _Density(program, A, c, rect)
+    est = density.estimate(rect)
+    if est < 20000 or (workers == 1 and est < 50000):
+        return [rect]
+    per_tile = TILE_STATE_BYTES / (_state_width(program) * 8 * 2.5)  # vertices ~ regions
+    tiles = [(est, rect)]
+    for _ in range(6):
+        big = [(e, r) for e, r in tiles if e > per_tile]
+        if not big and len(tiles) >= 2 * workers:
+            break
+        if not big:  # enough memory, too few tiles to keep the workers busy: split the largest
+            big = [max(tiles)]
+        keep = [t for t in tiles if t not in big]
+        for _e, r in big:
+            for q in _quarters(r):
+                keep.append((density.estimate(q), q))
+        tiles = keep
+    tiles.sort(key=lambda t: -t[0])
+    return [r for _e, r in tiles]
 
 
-def _tile_rects(rect, nx: int, ny: int) -> list[tuple[float, float, float, float]]:
+def _quarters(rect):
     s0, s1, t0, t1 = rect
-    xs = [s0 + (s1 - s0) * i / nx for i in range(nx)] + [s1]
-    ys = [t0 + (t1 - t0) * j / ny for j in range(ny)] + [t1]
-    return [(xs[i], xs[i + 1], ys[j], ys[j + 1]) for j in range(ny) for i in range(nx)]
+    sm, tm = 0.5 * (s0 + s1), 0.5 * (t0 + t1)
+    return [(s0, sm, t0, tm), (sm, s1, t0, tm), (s0, sm, tm, t1), (sm, s1, tm, t1)]
 
 
 def _run_tile(args):
@@ -153,6 +176,14 @@ def _cut_tile(program, A, c, rect, max_regions, cb) -> dict:
                 F=mesh.F[:nf].copy(), deg=mesh.deg[:nf].copy(), codes=mesh.codes[:nf].copy())
 
 
+def grid_tiles(rect, nx: int, ny: int) -> list[tuple[float, float, float, float]]:
+    """``nx`` by ``ny`` equal tiles of ``rect``."""
+    s0, s1, t0, t1 = rect
+    xs = [s0 + (s1 - s0) * i / nx for i in range(nx)] + [s1]
+    ys = [t0 + (t1 - t0) * j / ny for j in range(ny)] + [t1]
+    return [(xs[i], xs[i + 1], ys[j], ys[j + 1]) for j in range(ny) for i in range(nx)]
+
+
 def _resolve_plane(net, domain, plane) -> Plane:
     if (domain is None) == (plane is None):
         raise SpecError("give exactly one of domain=(x0, x1, y0, y1) (2-input nets) or plane=nm.Plane(...)")
@@ -180,8 +211,8 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
         max_regions: stop with :class:`~neuromosaic.errors.TooLargeError` past this many regions.
         progress: ``progress(done_steps, total_steps, faces_so_far)``, called after every step
             (layer) of every tile.
-        tiles: ``(nx, ny)`` tiles; default: one tile for small partitions, else enough tiles to
-            keep a worker's mesh near ``TILE_STATE_BYTES``.
+        tiles: ``(nx, ny)``: a grid of equal tiles; default: one tile for small partitions, else
+            a quadtree whose tiles keep a worker's mesh near ``TILE_STATE_BYTES``.
         workers: processes for the tiles (default: the usable cores).
         input_shape: the per-sample shape a conv net takes, e.g. ``(1, 8, 8)`` (default: guessed).
 
@@ -195,17 +226,17 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
         raise SpecError(f"max_regions must be a positive integer, got {max_regions!r}")
     A, c = plane.affine()
     workers = _workers() if workers is None else max(1, int(workers))
+    start = time.perf_counter()
     if tiles is None:
-        nx, ny = _plan_tiles(program, A, c, plane.extent, workers)
+        rects = plan_tiles(program, A, c, plane.extent, workers)
     else:
         nx, ny = (int(v) for v in tiles)
         if nx < 1 or ny < 1:
             raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
-    start = time.perf_counter()
-    rects = _tile_rects(plane.extent, nx, ny)
+        rects = grid_tiles(plane.extent, nx, ny)
     parts = run_tiles(program, A, c, rects, max_regions=max_regions, progress=progress,
                       workers=min(workers, len(rects)))
-    regions = Regions.from_tiles(net, program, plane, parts, (nx, ny))
+    regions = Regions.from_tiles(net, program, plane, parts)
     if max_regions is not None and regions.count > max_regions:
         raise TooLargeError(f"more than max_regions={max_regions} regions ({regions.count}); "
                             "raise --max-regions or shrink the domain")

@@ -134,13 +134,11 @@ class Cutter:
         mesh, live = self.mesh, self.live
         tol = self._tol(mesh.X[:mesh.nv, :live])
         nbytes = (live + 7) // 8
-        bit_rows = []
-        for c in step.breakpoints:
+        mesh.extra = [None]  # [cross bits of the current breakpoint, activation bits per breakpoint]
+        for bi, c in enumerate(step.breakpoints):
             Z = mesh.X[:mesh.nv, :live]
-            above = Z > c + tol
-            pos = np.packbits(above, axis=1)
+            pos = np.packbits(Z > c + tol, axis=1)
             neg = np.packbits(Z < c - tol, axis=1)
-            del above
             posf = mesh.face_or(pos)
             cross = posf & mesh.face_or(neg)  # (nf, nbytes): units that may cut the face
             cap = mesh.F.shape[0]
@@ -148,7 +146,8 @@ class Cutter:
             crossT[:, :mesh.nf] = cross.T
             bitsT = np.zeros((nbytes, cap), dtype=np.uint8)
             bitsT[:, :mesh.nf] = posf.T
-            mesh.extra = [crossT, bitsT]
+            mesh.extra[0] = crossT
+            mesh.extra.append(bitsT)
             del pos, neg, cross, posf
             for j in range(live):
                 bit = 0x80 >> (j & 7)
@@ -156,10 +155,10 @@ class Cutter:
                 cand = np.flatnonzero(row & np.uint8(bit))
                 if cand.size == 0:
                     continue
-                mesh.split(j, c, cand, tol, mark=(1, j >> 3, bit))
+                mesh.split(j, c, cand, tol, mark=(1 + bi, j >> 3, bit))
                 self._check_size()
-            bit_rows.append(mesh.extra[1][:, :mesh.nf].T)
-            mesh.extra = []
+        bit_rows = [b[:, :mesh.nf].T for b in mesh.extra[1:]]
+        mesh.extra = []
         # patterns: unit j is above breakpoint c on a face if a vertex is above c + tol
         if len(bit_rows) == 1:
             packed = np.ascontiguousarray(bit_rows[0])

@@ -88,20 +88,19 @@ def edge_pairs(F: np.ndarray) -> np.ndarray:
     return np.stack([face[same], face[same + 1]], axis=1)
 
 
-def border_pairs(P, F, deg, face_tile, rects, shape) -> np.ndarray:
-    """Pairs of faces of neighbouring tiles whose edges on the common tile border overlap with
-    positive length. A split vertex on a border has the border coordinate exactly (it is
+def border_pairs(P, F, face_tile, rects) -> np.ndarray:
+    """Pairs of faces of different tiles whose edges on a common tile border overlap with
+    positive length. A split vertex on a tile border has the border coordinate exactly (it is
     interpolated between two points that have it), so border edges are found by equality."""
-    nx, ny = shape
     pairs = []
     a_all, b_all = F, np.roll(F, -1, axis=1)
-    for axis, n_lines in ((0, nx - 1), (1, ny - 1)):
-        for k in range(n_lines):
+    rects = np.asarray(rects)
+    for axis in (0, 1):
+        lo_col, hi_col = (0, 1) if axis == 0 else (2, 3)
+        for value in np.intersect1d(rects[:, hi_col], rects[:, lo_col]):
             sides = []
-            for side in (0, 1):
-                ix = [(i, j) for j in range(ny) for i in range(nx)]
-                tiles = [t for t, (i, j) in enumerate(ix) if (i if axis == 0 else j) == k + side]
-                value = rects[tiles[0]][1 if side == 0 else 0] if axis == 0 else rects[tiles[0]][3 if side == 0 else 2]
+            for col in (hi_col, lo_col):  # tiles ending at the line, tiles starting at it
+                tiles = np.flatnonzero(rects[:, col] == value)
                 sel = np.flatnonzero(np.isin(face_tile, tiles))
                 a, b = a_all[sel], b_all[sel]
                 on = (P[a, axis] == value) & (P[b, axis] == value) & (a != b)

@@ -238,13 +238,17 @@ def _compile(module: nn.Module, shape: tuple[int, ...], steps: list) -> tuple[in
         k, s, p, d = module.kernel_size, module.stride, module.padding, module.dilation
         two_d = isinstance(module, nn.MaxPool2d)
         x4 = idx if two_d else idx.unsqueeze(-2)
-        pair = (lambda v: v if isinstance(v, tuple) else (v, v)) if two_d else (lambda v: (1, v if not isinstance(v, tuple) else v[0]))
+        def pair(v, fill=1):
+            if two_d:
+                return v if isinstance(v, tuple) else (v, v)
+            return (fill, v[0] if isinstance(v, tuple) else v)
+
         if not two_d and len(shape) != 2:
             raise InputError(f"{name} needs (channels, length) inputs, got shape {shape}")
         if two_d and len(shape) != 3:
             raise InputError(f"{name} needs (channels, height, width) inputs, got shape {shape}")
         C = shape[0]
-        cols = torch.nn.functional.unfold(x4, pair(k), dilation=pair(d), padding=pair(p), stride=pair(s))
+        cols = torch.nn.functional.unfold(x4, pair(k), dilation=pair(d), padding=pair(p, 0), stride=pair(s))
         kk = math.prod(pair(k))
         cols = cols.reshape(C, kk, -1).permute(0, 2, 1).reshape(-1, kk)  # (C*L_out, kk)
         groups = cols.numpy().astype(np.int64) - 1  # padding became -1

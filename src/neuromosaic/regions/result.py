@@ -33,18 +33,18 @@ class Regions:
             (the argmax). Equal rows never occur; colours are hashed from these bytes.
         layout: list of dicts describing the pattern bytes (step index, name, kind, offset, …).
         seconds: time the cut took.
+        tiles: the rectangles ``(s0, s1, t0, t1)`` that were cut separately.
     """
 
-    def __init__(self, net, program, plane, P, Y, F, deg, codes, face_tile, tiles, rects):
+    def __init__(self, net, program, plane, P, Y, F, deg, codes, face_tile, rects):
         self.net, self.program, self.plane = net, program, plane
         self._P, self._Y, self._F, self._deg = P, Y, F, deg
-        self._face_tile, self.tiles, self._rects = face_tile, tiles, rects
+        self._face_tile, self.tiles = face_tile, list(rects)
         self.layout = code_layout(program)
         self.seconds = float("nan")
-        merge = len(rects) > 1 or any(isinstance(s, MaxGroups) for s in program.steps)
+        merge = len(self.tiles) > 1 or any(isinstance(s, MaxGroups) for s in program.steps)
         if merge and len(codes):
-            rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1]))).ravel()
-            _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
+            first, inv = _group_rows(codes)
             order = np.argsort(first)  # regions numbered by first appearance
             rank = np.empty_like(order)
             rank[order] = np.arange(order.size)
@@ -56,7 +56,7 @@ class Regions:
         self.count = int(self.patterns.shape[0])
 
     @classmethod
-    def from_tiles(cls, net, program, plane, parts: list[dict], tiles) -> Regions:
+    def from_tiles(cls, net, program, plane, parts: list[dict]) -> Regions:
         offs = np.cumsum([0] + [len(p["P"]) for p in parts])
         D = max(p["F"].shape[1] for p in parts)
         Fs = []
@@ -69,7 +69,7 @@ class Regions:
         return cls(net, program, plane, np.concatenate([p["P"] for p in parts]),
                    np.concatenate([p["Y"] for p in parts]), np.concatenate(Fs),
                    np.concatenate([p["deg"] for p in parts]),
-                   np.concatenate([p["codes"] for p in parts]), face_tile, tiles,
+                   np.concatenate([p["codes"] for p in parts]), face_tile,
                    [p["rect"] for p in parts])
 
     # -- per-face data -----------------------------------------------------------------------
@@ -141,9 +141,8 @@ class Regions:
     def neighbours(self) -> np.ndarray:
         """`(m, 2)` pairs ``i < j`` of regions that share an edge of positive length."""
         pairs = [geo.edge_pairs(self._F)]
-        if len(self._rects) > 1:
-            pairs.append(geo.border_pairs(self._P, self._F, self._deg, self._face_tile,
-                                          self._rects, self.tiles))
+        if len(self.tiles) > 1:
+            pairs.append(geo.border_pairs(self._P, self._F, self._face_tile, self.tiles))
         fp = np.concatenate(pairs)
         rp = np.sort(self._face_region[fp], axis=1)
         rp = rp[rp[:, 0] != rp[:, 1]]
@@ -226,6 +225,32 @@ class Regions:
 
     def __repr__(self) -> str:
         return f"Regions(count={self.count}, extent={list(self.plane.extent)}, seconds={self.seconds:.3g})"
+
+
+def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group equal rows of `(n, nbytes)` uint8: ``(first, inverse)`` as ``np.unique`` gives.
+    Rows are hashed to 64 bits first (fast); a hash collision is detected and then the rows are
+    compared byte by byte instead."""
+    n, nb = codes.shape
+    words = np.zeros((n, (nb + 7) // 8 * 8), np.uint8)
+    words[:, :nb] = codes
+    words = words.view(np.uint64)
+    salt = np.random.default_rng(12345).integers(0, 2**63, size=words.shape[1], dtype=np.uint64)
+    with np.errstate(over="ignore"):  # splitmix64's finaliser on every salted word, then a sum
+        x = words ^ salt
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+        key = x.sum(axis=1, dtype=np.uint64)
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    inv = inv.reshape(-1)
+    if np.array_equal(codes[first[inv]], codes):
+        return first, inv
+    rows = np.ascontiguousarray(codes).view(np.dtype((np.void, nb))).ravel()
+    _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
+    return first, inv.reshape(-1)
 
 
 def patterns_at(regions: Regions, st: np.ndarray):

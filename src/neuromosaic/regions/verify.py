@@ -54,14 +54,15 @@ def check_regions(reg, *, rtol: float = 1e-7) -> dict:
     if (turn < -1e-9 * scale * scale).any():
         f = int(np.flatnonzero((turn < -1e-9 * scale * scale).any(1))[0])
         _fail(f"face {f} is not convex (vertices {P[F[f, :deg[f]]].tolist()})")
-    rows = np.ascontiguousarray(reg.patterns).view(np.dtype((np.void, reg.patterns.shape[1]))).ravel()
-    if np.unique(rows).size != reg.count:
+    from .result import _group_rows
+
+    if reg.count and _group_rows(reg.patterns)[0].size != reg.count:
         _fail("two regions carry the same activation pattern (a region counted twice)")
 
     g, o = reg._face_maps
     face_codes = reg.patterns[reg._face_region]
     y_scale = max(1.0, float(np.abs(reg._Y).max()))
-    steps = [s for s in reg.program.steps if s in _cutting(reg.program)]
+    steps = _cutting(reg.program)
     shape = _input_shape(reg)
     ambiguous, max_err, max_torch_err = 0, 0.0, 0.0
     w = np.arange(D)[None, :] < deg[:, None]
