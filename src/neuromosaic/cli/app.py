@@ -29,9 +29,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from . import lab, paint, sweep
+    from . import lab, paint, sweep, theory
 
-    for module in (lab, paint, sweep):
+    for module in (lab, paint, sweep, theory):
         module.register(app)
 
 

@@ -36,7 +36,7 @@ def random_relu_spec(width: int, depth: int, *, sigma_b: float = 0.0625, seed: i
     if not (math.isfinite(sigma_b) and sigma_b > 0):
         raise SpecError(f"sigma_b must be a positive finite number, got {sigma_b!r}")
     return NetSpec(inputs=2, widths=[width] * depth, outputs=1, activation="relu",
-                   out_activation="identity", init="kaiming", bias_init=f"normal:{sigma_b!r}",
+                   out_activation="identity", init="kaiming", bias_init=f"normal:{float(sigma_b)!r}",
                    seed=seed)
 
 
@@ -55,8 +55,9 @@ def region_count(width: int, depth: int, *, sigma_b: float = 0.0625, box: float 
 
 def density_counts(depths: Sequence[int] = (1, 2, 4, 8), widths: Sequence[int] = (8, 16, 24, 32),
                    *, samples: int = 2, sigma_b: float = 0.0625, box: float = 1.0, seed: int = 0,
-                   workers: int | None = 1) -> dict[str, np.ndarray]:
-    """Exact region counts for every (depth, width), ``samples`` nets each (seeds ``seed…``).
+                   workers: int | None = 1, progress=None) -> dict[str, np.ndarray]:
+    """Exact region counts for every (depth, width), ``samples`` nets each (seeds ``seed…``);
+    ``progress(done, total)`` is called after each net.
 
     Returns ``{"depth": (K,), "width": (K,), "T": (K,), "counts": (K, samples)}``, one row per
     pair, ``T = depth · width``.
@@ -64,8 +65,13 @@ def density_counts(depths: Sequence[int] = (1, 2, 4, 8), widths: Sequence[int] =
     if samples < 1:
         raise SpecError(f"samples must be >= 1, got {samples}")
     rows = [(int(d), int(w)) for d in depths for w in widths]
-    counts = np.array([[region_count(w, d, sigma_b=sigma_b, box=box, seed=seed + s, workers=workers)
-                        for s in range(samples)] for d, w in rows], dtype=float)
+    counts = np.empty((len(rows), samples))
+    for i, (d, w) in enumerate(rows):
+        for s in range(samples):
+            counts[i, s] = region_count(w, d, sigma_b=sigma_b, box=box, seed=seed + s,
+                                        workers=workers)
+            if progress is not None:
+                progress(i * samples + s + 1, len(rows) * samples)
     depth = np.array([d for d, _ in rows])
     width = np.array([w for _, w in rows])
     return {"depth": depth, "width": width, "T": depth * width, "counts": counts}

@@ -44,6 +44,7 @@ __all__ = [
     "critical_sigma_w",
     "c_star",
     "expect",
+    "init_points",
     "init_to_sigmas",
     "length_map",
     "length_trajectory",
@@ -474,3 +475,16 @@ def init_to_sigmas(init: str, fan_in: int, *, bias_init: str | None = None,
     else:
         sigma_b2 = InitSpec.parse("default").bias_variance(fan_in)
     return math.sqrt(sigma_w2), math.sqrt(sigma_b2)
+
+
+def init_points(inits, *, fan_in: int = 16, activation: str = "tanh") -> list[dict]:
+    """Where each ``--init`` of paint sits on the phase diagram: a list of
+    ``{"init", "sigma_w", "sigma_b", "chi1", "phase"}`` (biases as :meth:`NetSpec.build` draws
+    them: PyTorch's default unless the init is xavier/kaiming)."""
+    rows = []
+    for init in inits:
+        sw, sb = init_to_sigmas(init, fan_in)
+        x1 = chi1(activation, sigma_w=sw, sigma_b=sb) if sw > 0 else 0.0
+        rows.append({"init": init, "sigma_w": sw, "sigma_b": sb, "chi1": x1,
+                     "phase": "ordered" if x1 < 1 else "chaotic" if x1 > 1 else "critical"})
+    return rows

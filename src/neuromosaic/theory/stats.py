@@ -90,8 +90,11 @@ def init_stats(inits: Sequence[str] = ARTICLE_INITS, *, activation: str = "tanh"
     """For each init: every layer's values pooled over pixels, units and ``seeds``, and summaries.
 
     Returns ``{init: {"pre": [(n,)…], "post": [(n,)…], "std": (depth,), "predicted_std":
-    (depth,), "saturated": (depth,)}}`` where ``saturated`` is the fraction of activations with
-    ``|a| > 0.99`` (tanh at ±1) and ``std`` the measured root mean square of the pre-activations.
+    (depth,), "pixel_std": (depth,), "saturated": (depth,)}}`` where ``std`` is the measured root
+    mean square of the pre-activations (pooled over units: mostly the spread *between* units),
+    ``pixel_std`` the spread of one unit *across the pixels* (root mean square over units and
+    seeds) — what decides between a flat picture and a structured one — and ``saturated`` the
+    fraction of activations with ``|a| > 0.99`` (tanh at ±1).
     """
     if not seeds:
         raise SpecError("seeds must name at least one seed")
@@ -99,11 +102,13 @@ def init_stats(inits: Sequence[str] = ARTICLE_INITS, *, activation: str = "tanh"
     for init in inits:
         pre: list[list[np.ndarray]] = [[] for _ in range(depth)]
         post: list[list[np.ndarray]] = [[] for _ in range(depth)]
+        pixel_var = np.zeros(depth)
         for seed in seeds:
             spec = NetSpec(inputs=2, widths=[width] * depth, outputs=3, activation=activation,
                            out_activation="sigmoid", init=init, seed=int(seed))
             values = layer_values(spec, size=size)
             for layer in range(depth):
+                pixel_var[layer] += float(values["pre"][layer].var(axis=0).mean()) / len(seeds)
                 pre[layer].append(values["pre"][layer].ravel())
                 post[layer].append(values["post"][layer].ravel())
         pre_all = [np.concatenate(p) for p in pre]
@@ -113,6 +118,7 @@ def init_stats(inits: Sequence[str] = ARTICLE_INITS, *, activation: str = "tanh"
             "post": post_all,
             "std": np.array([math.sqrt(float(np.mean(p**2))) for p in pre_all]),
             "predicted_std": predicted_std(init, activation=activation, width=width, depth=depth),
+            "pixel_std": np.sqrt(pixel_var),
             "saturated": np.array([float(np.mean(np.abs(a) > 0.99)) for a in post_all]),
         }
     return out
@@ -135,7 +141,7 @@ def phase_renders(sigma_ws: Sequence[float], sigma_bs: Sequence[float], *, size:
         for j, sw in enumerate(sigma_ws):
             meanfield._check_sigmas(sw, sb)
             spec = NetSpec(inputs=2, widths=[width] * depth, outputs=3, activation=activation,
-                           out_activation="sigmoid", init=f"normal:{sw / math.sqrt(width)!r}",
+                           out_activation="sigmoid", init=f"normal:{float(sw) / math.sqrt(width)!r}",
                            bias_init="zeros" if sb == 0 else f"normal:{float(sb)!r}", seed=seed)
             out[i, j] = paint(spec.build(), size=(size, size), device="cpu", workers=1)
     return out

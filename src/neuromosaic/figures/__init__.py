@@ -1,0 +1,1 @@
+"""Figure builders (matplotlib, plotly): they draw what computation modules return."""
