@@ -60,7 +60,14 @@ class Runner:
 
     def __init__(self, limits: Limits):
         self.limits = limits
-        self.pool = ThreadPoolExecutor(max_workers=limits.threads, thread_name_prefix="lab")
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """The pool, started on first use (again after :meth:`close`: an app can be restarted)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.limits.threads, thread_name_prefix="lab")
+        return self._pool
 
     async def run(self, fn: Callable[..., T], *args, timeout: float | None = None) -> T:
         """``fn(*args)`` in the pool; :class:`ComputeTimeout` after ``timeout`` seconds
@@ -74,7 +81,9 @@ class Runner:
                                  f"ask for a smaller size or network") from None
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
 
 def check_cap(what: str, value: int, cap: int) -> None:

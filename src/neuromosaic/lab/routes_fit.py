@@ -31,6 +31,7 @@ MAX_FRAME_REGIONS = 4000
 MIN_FRAME_SECONDS = 1 / 30  # at most 30 frames a second: faster only floods the page
 MAX_STEPS_PER_FRAME = 500
 MAX_POINTS_SENT = 1000
+COMMANDS = ("config", "play", "pause", "step", "reset", "speed")
 
 
 def checked_config(fields: dict, limits: Limits) -> FitConfig:
@@ -171,6 +172,9 @@ async def _command(ws: WebSocket, lab, session: Session, msg: dict, playing: boo
     run = lab.runner.run
     if kind == "invalid":
         await _send(ws, [{"type": "error", "detail": msg["detail"]}])
+    elif kind not in COMMANDS:
+        await _send(ws, [{"type": "error", "detail": f"unknown message type {kind!r}; allowed: "
+                                                     f"{', '.join(COMMANDS)}"}])
     elif kind == "config":
         fields = msg.get("config")
         if not isinstance(fields, dict):
@@ -201,9 +205,6 @@ async def _command(ws: WebSocket, lab, session: Session, msg: dict, playing: boo
         else:
             await _send(ws, await _settle(asyncio.ensure_future(run(session.advance, n))))
         return False
-    else:
-        await _send(ws, [{"type": "error", "detail": f"unknown message type {kind!r}; allowed: config, "
-                                                     f"play, pause, step, reset, speed"}])
     return playing
 
 

@@ -1,0 +1,91 @@
+"""Live training over the WebSocket, and POST /api/fit, give what the library's Trainer gives."""
+
+import pytest
+
+from neuromosaic.fit import FitConfig, Trainer
+
+CONFIG = {"target": "x1**2 + x2**2 + 3", "hidden": [8, 8], "steps": 400, "n_train": 200, "n_test": 100,
+          "eval_every": 5}
+
+
+def frames_until(ws, predicate, limit=500):
+    for _ in range(limit):
+        msg = ws.receive_json()
+        if msg["type"] == "error":
+            raise AssertionError(msg["detail"])
+        if msg["type"] == "frame" and predicate(msg):
+            return msg
+    raise AssertionError("no such frame")
+
+
+def test_step_play_pause_reset_follow_the_trainer(client):
+    reference = Trainer(FitConfig(**CONFIG))
+    with client.websocket_connect("/api/fit/ws") as ws:
+        ws.send_json({"type": "config", "config": CONFIG})
+        data = ws.receive_json()
+        assert data["type"] == "data" and len(data["x"]) == 200
+        first = ws.receive_json()
+        assert first["metrics"]["step"] == 0
+        assert first["metrics"]["test_loss"] == pytest.approx(reference.metrics()["test_loss"], rel=1e-6)
+        assert first["regions"]["count"] >= 1 and len(first["grid"]["values"]) == 48 * 48
+
+        ws.send_json({"type": "step", "n": 10})
+        stepped = frames_until(ws, lambda f: True)
+        assert stepped["metrics"]["step"] == 10
+        assert stepped["metrics"]["test_loss"] == pytest.approx(reference.step(10)["test_loss"], rel=1e-5)
+
+        ws.send_json({"type": "speed", "steps": 20})
+        ws.send_json({"type": "play"})
+        late = frames_until(ws, lambda f: f["metrics"]["step"] >= 200)
+        ws.send_json({"type": "pause"})
+        assert late["metrics"]["test_loss"] < 0.5 * first["metrics"]["test_loss"]  # it learns
+        assert late["history"]["step"][0] == 0 and late["history"]["step"][-1] <= late["metrics"]["step"]
+
+        ws.send_json({"type": "reset"})  # back to step 0 with the same initialisation
+        again = frames_until(ws, lambda f: f["metrics"]["step"] == 0)
+        assert again["metrics"]["test_loss"] == first["metrics"]["test_loss"]
+        assert again["grid"]["values"] == first["grid"]["values"]
+
+
+@pytest.mark.parametrize("message, words", [
+    ({"type": "config", "config": {"hidden": [0]}}, "hidden"),
+    ({"type": "config", "config": {"target": "__import__('os')"}}, "unknown function"),
+    ({"type": "config", "config": {"steps": 10**6}}, "cap"),
+    ({"type": "config", "config": {"hidden": [600]}}, "cap"),
+    ({"type": "config", "config": "x"}, "config"),
+    ({"type": "bogus"}, "unknown message type"),
+    ({"type": "play"}, "send a config"),
+    ({"type": "speed", "steps": 0}, "steps"),
+])
+def test_bad_messages_get_one_line_errors(client, message, words):
+    with client.websocket_connect("/api/fit/ws") as ws:
+        ws.send_json(message)
+        reply = ws.receive_json()
+        assert reply["type"] == "error" and words in reply["detail"] and "\n" not in reply["detail"]
+
+
+def test_not_json_is_an_error_not_a_crash(client):
+    with client.websocket_connect("/api/fit/ws") as ws:
+        ws.send_text("{not json")
+        assert ws.receive_json()["type"] == "error"
+        ws.send_json({"type": "config", "config": {"hidden": [4], "steps": 10, "n_train": 50, "n_test": 20}})
+        assert ws.receive_json()["type"] == "data"
+
+
+def test_post_fit_trains_to_the_end_like_the_trainer(client):
+    body = {**CONFIG, "steps": 60}
+    r = client.post("/api/fit", json=body)
+    assert r.status_code == 200
+    trainer = Trainer(FitConfig(**body))
+    expected = trainer.step(60)
+    assert r.json()["metrics"]["step"] == 60 and r.json()["metrics"]["done"]
+    assert r.json()["metrics"]["test_loss"] == pytest.approx(expected["test_loss"], rel=1e-5)
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"hidden": [0]}, 422), ({"task": "classification", "target": "paraboloid"}, 422),
+    ({"steps": 10**6}, 413), ({"n_train": 100000}, 413), ({"lr": -1}, 422),
+])
+def test_post_fit_bad_input(client, body, status):
+    r = client.post("/api/fit", json=body)
+    assert r.status_code == status and "\n" not in r.json()["detail"]
