@@ -227,28 +227,35 @@ class Regions:
         return f"Regions(count={self.count}, extent={list(self.plane.extent)}, seconds={self.seconds:.3g})"
 
 
-def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group equal rows of `(n, nbytes)` uint8: ``(first, inverse)`` as ``np.unique`` gives.
-    Rows are hashed to 64 bits first (fast); a hash collision is detected and then the rows are
-    compared byte by byte instead."""
+def pattern_hash(codes: np.ndarray) -> np.ndarray:
+    """A stable 64-bit hash `(n,)` uint64 of each row of `(n, nbytes)` uint8 (splitmix64's
+    finaliser on every salted 8-byte word, summed): the same pattern gets the same hash (and
+    colour) in every run."""
     n, nb = codes.shape
     words = np.zeros((n, (nb + 7) // 8 * 8), np.uint8)
     words[:, :nb] = codes
     words = words.view(np.uint64)
     salt = np.random.default_rng(12345).integers(0, 2**63, size=words.shape[1], dtype=np.uint64)
-    with np.errstate(over="ignore"):  # splitmix64's finaliser on every salted word, then a sum
+    with np.errstate(over="ignore"):
         x = words ^ salt
         x ^= x >> np.uint64(30)
         x *= np.uint64(0xBF58476D1CE4E5B9)
         x ^= x >> np.uint64(27)
         x *= np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
-        key = x.sum(axis=1, dtype=np.uint64)
+        return x.sum(axis=1, dtype=np.uint64)
+
+
+def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group equal rows of `(n, nbytes)` uint8: ``(first, inverse)`` as ``np.unique`` gives.
+    Rows are grouped by their 64-bit hash first (fast); a collision is detected and then the rows
+    are compared byte by byte instead."""
+    key = pattern_hash(codes)
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
     if np.array_equal(codes[first[inv]], codes):
         return first, inv
-    rows = np.ascontiguousarray(codes).view(np.dtype((np.void, nb))).ravel()
+    rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1]))).ravel()
     _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
     return first, inv.reshape(-1)
 

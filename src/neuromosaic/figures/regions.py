@@ -1,0 +1,143 @@
+"""Figures of a linear-region partition: the flat map and the exact piecewise-planar surface.
+
+They draw what :class:`~neuromosaic.regions.result.Regions` holds; nothing is computed here but
+colours and a fan triangulation of each (convex) polygon.
+"""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+
+COLOR_BY = ("pattern", "output", "gradient")
+
+
+def pattern_colors(patterns: np.ndarray) -> np.ndarray:
+    """RGB `(n, 3)` in [0, 1] hashed from pattern bytes `(n, nbytes)`: stable across runs."""
+    from ..regions.result import pattern_hash
+
+    h = pattern_hash(patterns) if len(patterns) else np.zeros(0, np.uint64)
+    hue = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
+    sat = 0.35 + 0.35 * ((h >> np.uint64(16)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    val = 0.72 + 0.25 * ((h >> np.uint64(24)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    return np.array([colorsys.hsv_to_rgb(a, b, c) for a, b, c in zip(hue, sat, val, strict=True)]).reshape(-1, 3)
+
+
+def region_colors(regions, color_by: str = "pattern", output: int = 0, cmap: str = "viridis") -> np.ndarray:
+    """RGBA or RGB colours `(count, 3|4)` of the regions."""
+    import matplotlib as mpl
+
+    if color_by not in COLOR_BY:
+        from ..errors import SpecError
+
+        raise SpecError(f"color_by must be one of {', '.join(COLOR_BY)}, got {color_by!r}")
+    if color_by == "pattern":
+        return pattern_colors(regions.patterns)
+    grads, offsets = regions.affine
+    if color_by == "output":
+        pts = regions.interior_points()
+        val = (grads[:, output] * pts).sum(1) + offsets[:, output]
+        lo, hi = np.percentile(val, [1, 99]) if len(val) else (0, 1)
+        return mpl.colormaps[cmap](mpl.colors.Normalize(lo, hi if hi > lo else lo + 1)(val))
+    g = grads[:, output]
+    hue = (np.arctan2(g[:, 1], g[:, 0]) / (2 * np.pi)) % 1.0
+    mag = np.hypot(g[:, 0], g[:, 1])
+    val = mag / (np.percentile(mag, 99) or 1.0) if len(mag) else mag
+    return np.array([colorsys.hsv_to_rgb(a, 0.75, 0.25 + 0.75 * min(v, 1.0)) for a, v in zip(hue, val, strict=True)]).reshape(-1, 3)
+
+
+def plot_regions(regions, ax=None, color_by: str = "pattern", edges: bool = True, boundary: bool = False,
+                 *, output: int = 0, edge_color: str = "black", linewidth: float | None = None,
+                 boundary_color: str = "red"):
+    """Draw the partition as ONE ``PolyCollection`` on ``ax`` (a new figure if None).
+
+    Arguments:
+        color_by: ``pattern`` (colour hashed from the activation pattern), ``output`` (the value
+            of output ``output`` at an interior point) or ``gradient`` (hue: direction of the
+            output's gradient, brightness: its size).
+        edges: draw the region edges; ``boundary``: overlay the zero level set of ``output``.
+    Returns the ``PolyCollection``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    n = regions.count
+    lw = linewidth if linewidth is not None else (0.4 if n < 2000 else 0.15 if n < 50000 else 0.05)
+    coll = PolyCollection(regions.polygons, facecolors=region_colors(regions, color_by, output),
+                          edgecolors=edge_color if edges else "face", linewidths=lw if edges else 0.0)
+    ax.add_collection(coll)
+    if boundary:
+        segs = regions.decision_boundary(output)
+        ax.add_collection(LineCollection(segs, colors=boundary_color, linewidths=1.5))
+    s0, s1, t0, t1 = regions.plane.extent
+    ax.set_xlim(s0, s1)
+    ax.set_ylim(t0, t1)
+    ax.set_aspect("equal")
+    ax.set_title(f"{n:,} linear regions")
+    return coll
+
+
+def _fan(regions, output: int):
+    """Vertices `(m, 3)` (s, t, exact output) and triangles `(k, 3)` with each triangle's region."""
+    grads, offsets = regions.affine
+    verts, tris, owner = [], [], []
+    base = 0
+    for r, poly in enumerate(regions.polygons):
+        z = poly @ grads[r, output] + offsets[r, output]
+        verts.append(np.column_stack([poly, z]))
+        k = len(poly)
+        idx = np.arange(1, k - 1)
+        tris.append(np.column_stack([np.full(k - 2, base), base + idx, base + idx + 1]))
+        owner.append(np.full(k - 2, r))
+        base += k
+    return np.concatenate(verts), np.concatenate(tris), np.concatenate(owner)
+
+
+def plot_surface(regions, backend: str = "plotly", ax=None, output: int = 0, *, edges: bool = True):
+    """The exact piecewise-planar surface of output ``output`` over the plane.
+
+    ``backend="plotly"``: returns a ``plotly.graph_objects.Figure`` with one ``Mesh3d`` (each
+    region a fan of triangles coloured by its pattern). ``backend="matplotlib"``: draws one
+    ``Poly3DCollection`` on ``ax`` (a new 3-D axes if None) and returns it.
+    """
+    colors = pattern_colors(regions.patterns)
+    if backend == "plotly":
+        import plotly.graph_objects as go
+
+        V, T, owner = _fan(regions, output)
+        rgb = [f"rgb({int(255 * r)},{int(255 * g)},{int(255 * b)})" for r, g, b in colors[owner]]
+        mesh = go.Mesh3d(x=V[:, 0], y=V[:, 1], z=V[:, 2], i=T[:, 0], j=T[:, 1], k=T[:, 2],
+                         facecolor=rgb, flatshading=True, hoverinfo="x+y+z")
+        fig = go.Figure(mesh)
+        fig.update_layout(title=f"{regions.count:,} linear regions: the exact surface",
+                          scene=dict(xaxis_title="s", yaxis_title="t", zaxis_title=f"output {output}"),
+                          margin=dict(l=0, r=0, t=40, b=0))
+        return fig
+    if backend != "matplotlib":
+        from ..errors import SpecError
+
+        raise SpecError(f"backend must be 'plotly' or 'matplotlib', got {backend!r}")
+    import matplotlib.pyplot as plt
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+    if ax is None:
+        fig = plt.figure(figsize=(7, 6))
+        ax = fig.add_subplot(projection="3d")
+    grads, offsets = regions.affine
+    polys = [np.column_stack([p, p @ grads[r, output] + offsets[r, output]])
+             for r, p in enumerate(regions.polygons)]
+    coll = Poly3DCollection(polys, facecolors=colors, edgecolors="k" if edges else "none",
+                            linewidths=0.2 if edges else 0.0)
+    ax.add_collection3d(coll)
+    s0, s1, t0, t1 = regions.plane.extent
+    z = np.concatenate([p[:, 2] for p in polys]) if polys else np.zeros(1)
+    ax.set_xlim(s0, s1)
+    ax.set_ylim(t0, t1)
+    ax.set_zlim(float(z.min()), float(z.max()) + 1e-12)
+    ax.set_xlabel("s")
+    ax.set_ylabel("t")
+    ax.set_zlabel(f"output {output}")
+    return coll
