@@ -104,6 +104,7 @@ class SweepResult:
 def check_dask_address(address: str) -> str:
     """Return ``address`` if it looks like ``tcp://HOST:PORT`` (``HOST:PORT`` means tcp), else
     raise ``InputError``."""
+    given = address
     address = address.strip()
     if "://" not in address:
         address = f"tcp://{address}"
@@ -114,7 +115,7 @@ def check_dask_address(address: str) -> str:
         port = None
     if parts.scheme not in DASK_SCHEMES or not parts.hostname or port is None:
         raise InputError(f"--dask must look like tcp://HOST:PORT (schemes: "
-                         f"{', '.join(DASK_SCHEMES)}), got {address!r}")
+                         f"{', '.join(DASK_SCHEMES)}), got {given!r}")
     return address
 
 

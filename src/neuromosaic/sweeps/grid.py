@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,9 +218,10 @@ def build_grid(data: dict[str, Any], *, base_dir: Path | str = ".", source: str 
 
     base = Path(base_dir)
     out = Path(output) if output is not None else base / (raw.output or f"{Path(source).stem}.csv")
+    out = Path(os.path.normpath(out))
     if out.suffix.lower() not in TABLE_SUFFIXES:
         raise InputError(f"{source}: output: table must end in .parquet or .csv, got {str(out)!r}")
-    figures = base / raw.figures if raw.figures else None
+    figures = Path(os.path.normpath(base / raw.figures)) if raw.figures else None
     return Grid(experiment=experiment, cells=tuple(cells), output=out, figures=figures,
                 axes=tuple(names))
 
