@@ -65,3 +65,13 @@ def test_explain_trajectory_small(tmp_path, capsys):
     assert main(["explain", "trajectory", "-o", str(out), "--activations", "relu",
                  "--sigma-w", "1,2", "--width", "30", "--depth", "6", "--samples", "1"]) == 0
     assert "relu" in capsys.readouterr().out and out.exists()
+
+
+def test_explain_constructions_counts_match_formulas(tmp_path, capsys):
+    out = tmp_path / "c.png"
+    assert main(["explain", "constructions", "-o", str(out), "--sawtooth", "6", "--p", "2",
+                 "--depth", "2", "--last-width", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "sawtooth depth  6:      64 pieces (2^k = 64)" in text
+    assert ": 28 regions in the unit square" in text and "= 28)" in text
+    assert out.exists()

@@ -261,6 +261,40 @@ def stats_cmd(
     _save(fig, output, start)
 
 
+@explain_app.command("constructions")
+def constructions_cmd(
+    output: Output,
+    p: Annotated[int, typer.Option("--p", help="Folds per coordinate per layer (2p units a layer).")] = 2,
+    depth: Annotated[int, typer.Option("--depth", help="Hidden layers of the folding net.")] = 3,
+    last_width: Annotated[int, typer.Option("--last-width", help="Lines of the last layer.")] = 4,
+    sawtooth: Annotated[int, typer.Option("--sawtooth", help="Deepest sawtooth to cut (1..20).")] = 10,
+) -> None:
+    """Hand-built nets that reach the exponential counts, cut by the exact region engine.
+
+    Example: neuromosaic explain constructions -o constructions.png --p 2 --depth 3 --last-width 4
+    """
+    import torch
+
+    from ..figures.theory import constructions_figure
+    from ..theory import constructions as C
+
+    _check_png(output)
+    if not 1 <= sawtooth <= 20:
+        raise SpecError(f"--sawtooth must be in 1..20, got {sawtooth}")
+    start = time.perf_counter()
+    rows = C.verify_sawtooth(range(1, sawtooth + 1))
+    for r in rows:
+        print(f"sawtooth depth {r['depth']:>2}: {r['pieces']:>7} pieces (2^k = {r['formula']})")
+    regions, formula = C.verify_folding(p, depth, last_width)
+    print(f"folding net p={p} depth={depth} last width={last_width}: {regions.count} regions "
+          f"in the unit square (formula p^(2(L-1))·(1 + n + C(n,2)) = {formula})")
+    x = torch.linspace(0, 1, 4097, dtype=torch.float64)[:, None]
+    curves = {k: (x[:, 0].numpy(), C.sawtooth(k)(x).detach().numpy()[:, 0])
+              for k in range(1, min(sawtooth, 4) + 1)}
+    fig = constructions_figure(curves, rows, regions, formula)
+    _save(fig, output, start)
+
+
 def register(app: typer.Typer) -> None:
     app.command("bounds")(bounds_cmd)
     app.add_typer(explain_app, name="explain")

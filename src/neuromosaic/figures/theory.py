@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from matplotlib.ticker import FuncFormatter
 
-__all__ = ["density_figure", "phase_figure", "plot_density", "plot_growth", "plot_lengths",
+__all__ = ["constructions_figure", "density_figure", "phase_figure", "plot_density", "plot_growth", "plot_lengths",
            "plot_phase", "plot_stats_row", "stats_figure", "trajectory_figure"]
 
 _INIT_COLORS = {"default": "#1f77b4", "uniform:100": "#d62728", "uniform:3": "#ff7f0e",
@@ -223,6 +223,29 @@ def stats_figure(result: dict[str, dict], *, layers=(0, 1, 3, 7), title: str = "
                                      f"(pred. {sub['predicted_std'][c]:.3g})\n"
                                      f"one unit across pixels: {result[init]['pixel_std'][layer]:.2g}",
                                      fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def constructions_figure(sawtooth_curves: dict[int, tuple], sawtooth_rows: list[dict], regions,
+                         formula: int, *, title: str = "") -> Figure:
+    """Left: the sawtooth of several depths (``{k: (x (N,), y (N,))}``) with the exact piece
+    counts (``sawtooth_rows`` from :func:`~neuromosaic.theory.constructions.verify_sawtooth`);
+    right: the folding net's regions (a :class:`~neuromosaic.regions.result.Regions`)."""
+    fig = Figure(figsize=(11, 4.8), dpi=100, layout="constrained")
+    a, b = fig.subplots(1, 2)
+    counts = {r["depth"]: r for r in sawtooth_rows}
+    for i, (k, (x, y)) in enumerate(sorted(sawtooth_curves.items())):
+        r = counts.get(k)
+        label = f"depth {k}: {r['pieces']} pieces (2^{k} = {r['formula']})" if r else f"depth {k}"
+        a.plot(x, y + 1.2 * i, lw=1, label=label)
+    a.set_yticks([])
+    a.set_title("sawtooth: 2 ReLUs per layer, 2^k pieces after k layers")
+    a.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
+    regions.plot(ax=b)
+    b.set_aspect("equal")
+    b.set_title(f"Montúfar folding: {regions.count} regions (formula {formula})")
     if title:
         fig.suptitle(title)
     return fig

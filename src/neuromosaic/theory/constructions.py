@@ -27,7 +27,7 @@ from ..errors import SpecError
 from .bounds import zaslavsky
 
 __all__ = ["folding_lines", "folding_net", "folding_regions", "sawtooth", "sawtooth_pieces",
-           "zigzag_units"]
+           "verify_folding", "verify_sawtooth", "zigzag_units"]
 
 
 def _linear(weight: np.ndarray, bias: np.ndarray) -> nn.Linear:
@@ -130,3 +130,22 @@ def folding_regions(p: int = 2, depth: int = 3, last_width: int = 4) -> int:
     _check_int("p", p, 1)
     _check_int("depth", depth, 1)
     return p ** (2 * (depth - 1)) * zaslavsky(last_width, 2)
+
+
+def verify_sawtooth(depths=range(1, 11)) -> list[dict]:
+    """Cut :func:`sawtooth` of each depth on ``[0, 1]`` with the exact engine
+    (``nm.regions_on_segment``): ``[{"depth", "pieces", "formula"}]``."""
+    from ..regions import regions_on_segment
+
+    return [{"depth": int(k), "pieces": regions_on_segment(sawtooth(int(k)), [0.0], [1.0]).count,
+             "formula": sawtooth_pieces(int(k))} for k in depths]
+
+
+def verify_folding(p: int = 2, depth: int = 3, last_width: int = 4):
+    """Cut :func:`folding_net` over the unit square with the exact engine: returns
+    ``(regions, formula)`` — the :class:`~neuromosaic.regions.result.Regions` and
+    :func:`folding_regions`."""
+    from ..regions import linear_regions
+
+    regions = linear_regions(folding_net(p, depth, last_width), domain=(0.0, 1.0, 0.0, 1.0))
+    return regions, folding_regions(p, depth, last_width)
