@@ -89,3 +89,23 @@ def test_every_experiment_runs_with_its_defaults_named():
     for exp in EXPERIMENTS.values():
         exp.params.model_validate({})
         assert exp.summary and exp.measures
+
+
+def test_regions_cells_draw_their_partition(tmp_path):
+    data = {"experiment": "regions", "output": "r.csv", "figures": "figs",
+            "grid": {"seed": [0, 1]}, "fixed": {"depth": 1, "width": 3}}
+    rows = run_sweep(build_grid(data, base_dir=tmp_path)).rows
+    for r in rows:
+        assert (tmp_path / r["figure"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_example_grids_are_valid():
+    from pathlib import Path
+
+    from neuromosaic.sweep import load_grid
+
+    examples = sorted((Path(__file__).parents[2] / "examples").glob("sweep_*.toml"))
+    assert len(examples) >= 5
+    for path in examples:
+        grid = load_grid(path)
+        assert grid.cells and grid.output.parts[-3:-1] == ("out", "sweeps")

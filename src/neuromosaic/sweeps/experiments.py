@@ -188,7 +188,24 @@ def _run_regions(p: RegionsParams, *, figure: bool, threads: int | None) -> Outc
         "neurons": sum(p.hidden),
         "zaslavsky_first_layer": theory_bounds.zaslavsky(p.hidden[0], 2),
         "serra_upper": theory_bounds.serra_upper(2, p.hidden),
-    })
+    }, _regions_png(regions) if figure else None)
+
+
+def _regions_png(regions) -> bytes:
+    """The partition drawn by ``Regions.plot`` as PNG bytes (an Agg canvas, no pyplot state)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 4), dpi=80)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    regions.plot(ax=ax)
+    ax.set_axis_off()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
 
 
 # -- fit --------------------------------------------------------------------------------------
@@ -294,7 +311,8 @@ EXPERIMENTS: dict[str, Experiment] = {
                     "pascanu_lower")),
         Experiment("regions", RegionsParams, _run_regions,
                    "exact linear regions of a random ReLU-family net (nm.linear_regions) and "
-                   "the bounds", ("count", "neurons", "zaslavsky_first_layer", "serra_upper")),
+                   "the bounds", ("count", "neurons", "zaslavsky_first_layer", "serra_upper"),
+                   ".png"),
         Experiment("fit", FitConfig, _run_fit,
                    "train a small net on a 2-D target (nm.fit) and report its test error",
                    ("test_rmse", "test_accuracy", "train_loss", "test_loss", "steps_run",
