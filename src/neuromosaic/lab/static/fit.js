@@ -5,7 +5,7 @@ import { drawRegions } from "./regiondraw.js";
 
 const DEFAULTS = { task: "regression", target: "paraboloid", noise: 0, layers: 2, units: 8, activation: "relu",
   lr: 0.01, batch: 0, steps: 5000, n_train: 500, speed: 5, seed: 0, three_d: false };
-const SIDE = 420;
+const SIDE = 400;
 const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
 
 function mix(a, b, t) { return a.map((v, i) => Math.round(v + (b[i] - v) * t)); }
@@ -24,7 +24,7 @@ async function mount(section, ctx) {
   const options = await getJSON("/api/fit/options");
   const state = readParams(ctx.params || [], DEFAULTS);
   const map = el("canvas", { id: "fit-map", width: SIDE, height: SIDE });
-  const curves = el("canvas", { id: "fit-loss", width: SIDE, height: 200 });
+  const curves = el("canvas", { id: "fit-loss", width: 360, height: 200 });
   const plot = el("div", { class: "plot", id: "fit-3d", hidden: true });
   const info = el("p", { class: "status", id: "fit-status" });
   const stats = el("p", { id: "fit-stats", class: "hover" });
