@@ -29,9 +29,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from . import lab, paint, sweep, theory
+    from . import lab, paint, regions, sweep, theory
 
-    for module in (lab, paint, sweep, theory):
+    for module in (lab, paint, regions, sweep, theory):
         module.register(app)
 
 
