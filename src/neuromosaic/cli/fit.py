@@ -1,0 +1,192 @@
+"""``neuromosaic fit``, ``towers`` and ``gradcheck``: parse options → one library call → write."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import SpecError
+from ..io.atomic import atomic_writer, check_writable
+from ..io.video import check_video_path, write_video
+from .progress import progress_bar
+
+Output = Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")]
+Target = Annotated[str, typer.Option("--target", help="Expression in x1, x2 (x, y) or a name: paraboloid saddle ripple gaussian peaks sinc step; circle xor gauss spiral moons with --task classification.")]
+Domain = Annotated[str | None, typer.Option("--domain", help="x0,x1,y0,y1 (fit: -1,1,-1,1; towers: 0,1,0,1).")]
+
+
+def _check_png(path: Path) -> None:
+    if path.suffix.lower() != ".png":
+        raise SpecError(f"output must be a .png file, got {str(path)!r}")
+    check_writable(path)
+
+
+def _save_figure(fig, path: Path, dpi: int = 80) -> None:
+    with atomic_writer(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+
+
+def fit_cmd(
+    output: Output,
+    target: Target = "paraboloid",
+    task: Annotated[str, typer.Option("--task", help="regression | surface (the seed's on/off-surface classifier) | classification.")] = "regression",
+    hidden: Annotated[str, typer.Option("--hidden", help="Hidden widths: 6 or 16,16.")] = "6",
+    activation: Annotated[str, typer.Option("--activation", help="Hidden activation (relu, tanh, sigmoid, …).")] = "relu",
+    domain: Domain = None,
+    n_train: Annotated[int, typer.Option("--n-train", help="Training points.")] = 1000,
+    n_test: Annotated[int, typer.Option("--n-test", help="Held-out test points.")] = 500,
+    noise: Annotated[float, typer.Option("--noise", help="Noise on the targets / data sets.")] = 0.0,
+    optimizer: Annotated[str, typer.Option("--optimizer", help="adam | sgd | lbfgs.")] = "adam",
+    lr: Annotated[float | None, typer.Option("--lr", help="Learning rate (adam 0.01, sgd 0.05, lbfgs 1).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Mini-batch size (default: full batch).")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="Optimiser steps.")] = 2000,
+    lbfgs_polish: Annotated[int, typer.Option("--lbfgs-polish", help="Full-batch L-BFGS steps after them.")] = 0,
+    restarts: Annotated[int, typer.Option("--restarts", help="Train this many seeds, keep the lowest training loss.")] = 1,
+    early_stop: Annotated[int | None, typer.Option("--early-stop", help="Stop after this many steps without test-loss progress.")] = None,
+    init: Annotated[str, typer.Option("--init", help="default | kaiming | xavier | normal:S | uniform:A.")] = "default",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of data, weights and batches.")] = 0,
+    animate: Annotated[Path | None, typer.Option("--animate", help="Also write the surface and regions forming, as .gif or .mp4.")] = None,
+    frames: Annotated[int, typer.Option("--frames", help="Frames in the animation.")] = 30,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Train a small network on a 2-D function and draw what it learned.
+
+    Example: neuromosaic fit --target "x1**2 + x2**2 + 3" --hidden 6 --activation relu -o fit.png
+    """
+    from ..figures.fit import plot_fit, training_frame
+    from ..fit import FitConfig
+    from ..fit.train import fit
+    from ..fit.views import fit_view, training_views
+
+    _check_png(output)
+    if animate is not None:
+        check_video_path(animate)
+        check_writable(animate)
+        if not 2 <= frames <= 400:
+            raise SpecError(f"--frames must be in 2..400, got {frames}")
+    options = dict(task=task, hidden=hidden, activation=activation, n_train=n_train, n_test=n_test,
+                   noise=noise, optimizer=optimizer, lr=lr, batch_size=batch_size, steps=steps,
+                   lbfgs_polish=lbfgs_polish, restarts=restarts, early_stop=early_stop, init=init,
+                   seed=seed, snapshot_every=max(1, (steps + lbfgs_polish) // frames) if animate else None)
+    if domain is not None:
+        options["domain"] = domain
+    config = FitConfig(target=target, **options)  # validate before any work
+    start = time.perf_counter()
+    with progress_bar("training", enabled=not quiet) as bar:
+        result = fit(target, progress=lambda m: bar(m["step"], m["total_steps"]),
+                     **config.model_dump(exclude={"target"}))
+    view = fit_view(result)
+    _save_figure(plot_fit(result, view), output)
+    metric = (f"test RMSE {result.test_rmse:.4g}" if result.test_accuracy is None
+              else f"test accuracy {result.test_accuracy:.4f}")
+    regions = f", {view.regions.count} linear regions" if view.regions is not None else ""
+    print(f"wrote {output} ({metric}{regions}, {time.perf_counter() - start:.2f} s)", file=sys.stderr)
+    if animate is not None:
+        views = training_views(result, max_frames=frames)
+        zlim = None
+        if result.target is not None and config.task == "regression":
+            zlim = (float(view.target.min()) - 0.2, float(view.target.max()) + 0.2)
+        with progress_bar("animating", enabled=not quiet) as bar:
+            images = (training_frame(result, step, v, zlim=zlim) for step, v in views)
+            write_video(animate, images, fps=6, total=len(views), progress=bar)
+        print(f"wrote {animate} ({len(views)} frames)", file=sys.stderr)
+
+
+def towers_cmd(
+    output: Output,
+    target: Target = "paraboloid",
+    n: Annotated[int, typer.Option("--n", help="Towers per side.")] = 10,
+    steepness: Annotated[float, typer.Option("--steepness", help="Step sharpness per cell width (a step rises over ~4/steepness of a cell).")] = 100.0,
+    layers: Annotated[int, typer.Option("--layers", help="2: Nielsen's towers; 1: one hidden layer (towers with skirts).")] = 2,
+    sides: Annotated[str | None, typer.Option("--sides", help="k-gon towers (k >= 3); with --single a list like 3,6,24.")] = None,
+    single: Annotated[bool, typer.Option("--single", help="Draw single towers of height 1 instead of approximating the target.")] = False,
+    domain: Domain = None,
+    table: Annotated[bool, typer.Option("--table", help="Print the sup error for n = 2, 4, 8, 16 and several steepnesses.")] = False,
+) -> None:
+    """Build Nielsen's towers by hand (sigmoid steps → bumps → towers) and draw them.
+
+    Example: neuromosaic towers --target paraboloid --n 10 -o towers.png
+    Example: neuromosaic towers --single --sides 4,8,32 -o round.png
+    """
+    from ..figures.towers import plot_single_towers, plot_tower_fit
+    from ..fit import towers
+    from ..plane import check_extent
+
+    _check_png(output)
+    extent = check_extent(_floats(domain, "--domain") if domain else (0.0, 1.0, 0.0, 1.0))
+    side_list = _ints(sides, "--sides") if sides else [None]
+    if single:
+        panels = []
+        for k in side_list:
+            net = towers.tower(sides=k, apothem=0.45, steepness=steepness, layers=layers)
+            xs, ys, z = towers.grid_values(net, (-1.2, 1.2, -1.2, 1.2), 120)
+            shape = "square" if k is None else f"{k}-gon"
+            panels.append((f"{shape} tower, {layers} hidden layer{'s' * (layers > 1)}", xs, ys, z))
+        fig = plot_single_towers(panels)
+    else:
+        if len(side_list) > 1:
+            raise SpecError(f"--sides takes one k when approximating a target, got {sides!r}")
+        net = towers.build(target, n, steepness=steepness, layers=layers, domain=extent, sides=side_list[0])
+        xs, ys, approx = towers.grid_values(net, extent, 160)
+        _, _, exact = towers.grid_values(target, extent, 160)
+        shape = "" if side_list[0] is None else f" {side_list[0]}-gon"
+        fig = plot_tower_fit(xs, ys, exact, approx,
+                             title=f"{n}×{n}{shape} towers, {layers} hidden layer(s), steepness {steepness:g}")
+    _save_figure(fig, output)
+    print(f"wrote {output}", file=sys.stderr)
+    if table:
+        rows = towers.error_table(target, domain=extent)
+        print("sup error on points at least 1% of a cell from the cell edges; the limit column is\n"
+              "the paraboloid's h(2 − h/2) on [0,1]² (steepness → ∞)")
+        print("| n | steepness | sup error | h(2 − h/2) |\n|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['n']} | {r['steepness']:g} | {r['sup_error']:.4f} | {r['limit']:.4f} |")
+
+
+def gradcheck_cmd(
+    sizes: Annotated[str, typer.Option("--sizes", help="Layer sizes n0,n1,…,nL.")] = "3,5,4,2",
+    activation: Annotated[str, typer.Option("--activation", help="tanh | relu | sigmoid.")] = "tanh",
+    loss: Annotated[str, typer.Option("--loss", help="mse | cross_entropy.")] = "mse",
+    batch: Annotated[int, typer.Option("--batch", help="Random examples.")] = 8,
+    eps: Annotated[float, typer.Option("--eps", help="Finite-difference step.")] = 1e-6,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of weights and data.")] = 0,
+) -> None:
+    """Check a hand-written NumPy backprop against finite differences and torch autograd.
+
+    Example: neuromosaic gradcheck --sizes 2,8,8,1 --activation relu --loss mse
+    """
+    from ..fit.scratch import format_table, gradient_check
+
+    rows = gradient_check(_ints(sizes, "--sizes"), activation, loss, batch=batch, eps=eps, seed=seed)
+    print(format_table(rows))
+    worst_fd = max(r.vs_finite_differences for r in rows)
+    worst_ad = max(r.vs_autograd for r in rows)
+    ok = worst_fd < 1e-7 and worst_ad < 1e-10
+    print(f"{'ok' if ok else 'FAILED'}: worst relative error {worst_fd:.1e} vs finite differences "
+          f"(< 1e-7), {worst_ad:.1e} vs autograd (< 1e-10)")
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _ints(text: str, what: str) -> list[int]:
+    try:
+        return [int(p) for p in text.replace(" ", "").split(",") if p]
+    except ValueError:
+        raise SpecError(f"{what} must be comma-separated integers, got {text!r}") from None
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(p) for p in text.replace(" ", "").split(",") if p]
+    except ValueError:
+        raise SpecError(f"{what} must be comma-separated numbers, got {text!r}") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fit")(fit_cmd)
+    app.command("towers")(towers_cmd)
+    app.command("gradcheck")(gradcheck_cmd)
