@@ -272,14 +272,14 @@ def q_star(activation: str, *, sigma_w: float, sigma_b: float = 0.0, q0: float =
         for q in grid[grid > q0]:
             g = gap(q)
             if g <= 0:
-                return _root(gap, prev, q, gprev, g)
+                return float(_root(gap, prev, q, gprev, g))
             prev, gprev = q, g
         return math.inf
     prev, gprev = q0, g0
     for q in grid[grid < q0][::-1]:
         g = gap(q)
         if g >= 0:
-            return _root(gap, q, prev, g, gprev)
+            return float(_root(gap, q, prev, g, gprev))
         prev, gprev = q, g
     return 0.0
 
@@ -357,7 +357,7 @@ def c_star(activation: str, *, sigma_w: float, sigma_b: float = 0.0) -> float:
     for c in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999):
         g = gap(c)
         if g <= 0.0:
-            return _root(gap, prev, c, gprev, g)
+            return float(_root(gap, prev, c, gprev, g))
         prev, gprev = c, g
     return 1.0
 
@@ -409,7 +409,8 @@ def analyse(activation: str, *, sigma_w: float, sigma_b: float = 0.0) -> MeanFie
     if math.isinf(q):  # the homogeneous limit: c → 1 polynomially (see c_star)
         chi_c = 1.0
     xi_q = _depth_scale(chi_q) if 0.0 < q < math.inf else math.nan
-    return MeanField(name, sw, sb, q, x1, cs, xi_q, _depth_scale(chi_c))
+    return MeanField(name, sw, sb, float(q), float(x1), float(cs), float(xi_q),
+                     float(_depth_scale(chi_c)))
 
 
 def critical_sigma_w(activation: str, *, sigma_b: float = 0.0, lo: float = 0.05,
@@ -429,7 +430,7 @@ def critical_sigma_w(activation: str, *, sigma_b: float = 0.0, lo: float = 0.05,
     for sw in grid[1:]:
         g = gap(sw)
         if gprev < 0 <= g:
-            return _root(gap, prev, sw, gprev, g)
+            return float(_root(gap, prev, sw, gprev, g))
         prev, gprev = sw, g
     return math.nan
 
