@@ -66,9 +66,6 @@ class Range(BaseModel):
         return list(range(self.start, self.stop, self.step))
 
 
-AxisValues = list[Any] | Range
-
-
 class GridFile(BaseModel):
     """The raw contents of a grid file, before the cells are built (see the module docstring)."""
 
@@ -76,9 +73,9 @@ class GridFile(BaseModel):
     experiment: str
     output: str | None = None
     figures: str | None = None
-    seeds: AxisValues | None = None
+    seeds: Any = None  # an axis: checked by _axis_values, which names it in its messages
     fixed: dict[str, Any] = {}
-    grid: dict[str, AxisValues] = {}
+    grid: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -128,7 +125,7 @@ def _where(name: str, fixed: dict[str, Any], axis_names: list[str], seeds_axis: 
         return f"grid.{name}"
     if name in fixed:
         return f"fixed.{name}"
-    return name or "cell"
+    return name
 
 
 def _first_error(exc: ValidationError, known: list[str]) -> tuple[str, str]:
@@ -145,8 +142,19 @@ def _first_error(exc: ValidationError, known: list[str]) -> tuple[str, str]:
     return "", msg
 
 
-def _axis_values(where: str, values: list[Any] | Range) -> list[Any]:
-    out = values.values() if isinstance(values, Range) else list(values)
+def _axis_values(where: str, values: Any) -> list[Any]:
+    """The values of one axis: a list, or a range table ``{start, stop, step}``."""
+    if isinstance(values, dict):
+        try:
+            out = Range(**values).values()
+        except ValidationError as exc:
+            raise InputError(f"{where}: a range is {{ start = 0, stop = N, step = 1 }}; "
+                             f"{validation_message(exc)}") from None
+    elif isinstance(values, list):
+        out = values
+    else:
+        raise InputError(f"{where}: an axis must be a list of values or a range "
+                         f"{{ start = 0, stop = N }}, got {values!r}")
     if not out:
         raise InputError(f"{where}: empty grid axis ({values!r}); give at least one value")
     seen: list[Any] = []
@@ -211,7 +219,7 @@ def build_grid(data: dict[str, Any], *, base_dir: Path | str = ".", source: str 
             model = experiment.params.model_validate({**raw.fixed, **point})
         except ValidationError as exc:
             field, msg = _first_error(exc, known)
-            where = _where(field, raw.fixed, names, raw.seeds is not None)
+            where = _where(field, raw.fixed, names, raw.seeds is not None) or f"cell {point}"
             raise InputError(f"{source}: {where}: {msg}") from None
         params = model.model_dump(mode="json")
         cells.append(Cell(key=cell_key(experiment.name, params), params=params, axes=point))
