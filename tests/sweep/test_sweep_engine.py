@@ -180,3 +180,15 @@ def test_bounds_rows_are_the_exact_bounds_and_parquet_keeps_them(tmp_path):
                              if json.loads(p.read_text())["params"]["widths"] == [100] * 8
                              and json.loads(p.read_text())["params"]["n0"] == 2).read_text())
     assert record["values"]["serra_upper"] == huge  # the cell file keeps the exact integer
+
+
+def test_progress_counts_every_cell_once(tmp_path):
+    grid = _grid(tmp_path)
+    seen = []
+    run_sweep(grid, on_progress=lambda done, total, label: seen.append((done, total, label)))
+    assert seen[0] == (0, 6, "")
+    assert [d for d, _, _ in seen] == list(range(7)) and seen[-1][2] == "seed=2 layers=3"
+    (grid.cells_dir / f"{grid.cells[0].key}.json").unlink()
+    seen.clear()
+    run_sweep(grid, on_progress=lambda done, total, label: seen.append((done, total, label)))
+    assert seen == [(5, 6, ""), (6, 6, "seed=0 layers=1")]

@@ -78,6 +78,7 @@ BAD = [
     ('experiment = "paint"\n[grid]\nlayers = [300]\n', ["grid.layers", "300"]),
     ('experiment = "paint"\n[grid\nseed = [0]\n', ["not valid TOML"]),
     ('experiment = "paint"\nseeds = "0..3"\n', ["seeds", "'0..3'", "list"]),
+    ('experiment = "bounds"\nfigures = "f"\n[grid]\nn0 = [1, 2]\n', ["figures", "draws no figure"]),
     ('experiment = "paint"\n[grid]\nseed = {stop = 3, stride = 1}\n', ["grid.seed", "'stride'"]),
     ('experiment = "fit"\n[grid]\ntarget = ["x1**2", "open(1)"]\n',
      ["cell {'target': 'open(1)'}", "unknown function 'open'"]),

@@ -230,6 +230,10 @@ def build_grid(data: dict[str, Any], *, base_dir: Path | str = ".", source: str 
     if out.suffix.lower() not in TABLE_SUFFIXES:
         raise InputError(f"{source}: output: table must end in .parquet or .csv, got {str(out)!r}")
     figures = Path(os.path.normpath(base / raw.figures)) if raw.figures else None
+    if figures is not None and not experiment.makes_figure:
+        drawing = ", ".join(sorted(e.name for e in EXPERIMENTS.values() if e.makes_figure))
+        raise InputError(f"{source}: figures: experiment {experiment.name!r} draws no figure "
+                         f"(these do: {drawing}); remove the key")
     return Grid(experiment=experiment, cells=tuple(cells), output=out, figures=figures,
                 axes=tuple(names))
 
