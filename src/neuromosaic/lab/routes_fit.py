@@ -23,6 +23,7 @@ from ..fit.targets import DATASETS, NAMED_TARGETS
 from ..regions import linear_regions
 from ..spec import ACTIVATIONS, PIECEWISE_LINEAR
 from .compute import ComputeTimeout, Limits, check_cap
+from .routes_regions import flat_polygons
 
 router = APIRouter(tags=["fit"])
 
@@ -61,7 +62,7 @@ def regions_of(trainer: Trainer) -> dict | None:
     return {"count": reg.count, "domain": list(cfg.domain), "layout": reg.layout,
             "patterns": [bytes(p).hex() for p in reg.patterns],
             "grads": _round(grads[:, 0, :], 6), "offsets": _round(offsets[:, 0], 6),
-            "polygons": [_round(p.ravel(), 6) for p in reg.polygons]}
+            "polygons": flat_polygons(reg.polygons, 6)}
 
 
 def frame(trainer: Trainer) -> dict:
