@@ -75,3 +75,11 @@ def test_explain_constructions_counts_match_formulas(tmp_path, capsys):
     assert "sawtooth depth  6:      64 pieces (2^k = 64)" in text
     assert ": 28 regions in the unit square" in text and "= 28)" in text
     assert out.exists()
+
+
+def test_bounds_of_a_huge_net_print_without_overflow(capsys):
+    assert main(["bounds", "--n0", "3", "--widths", "1000000,1000000,1000000", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "9.7049e+903089" in out  # 2^(3·10^6): beyond float and beyond str()'s 4300 digits
+    assert main(["bounds", "--n0", "2", "--widths", "10000000"]) == 2
+    assert "at most 1000000 units" in capsys.readouterr().err

@@ -22,7 +22,8 @@ from ..spec import check_activation
 from .progress import progress_bar
 
 explain_app = typer.Typer(name="explain", no_args_is_help=True, add_completion=False,
-                          help="Theory vs measurement figures: phase, trajectory, density, stats.")
+                          help="Theory vs measurement figures: phase, trajectory, density, stats, "
+                               "constructions.  Example: neuromosaic explain phase -o phase.png")
 
 Output = Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")]
 
@@ -63,6 +64,24 @@ def _save(fig, output: Path, start: float) -> None:
     print(f"wrote {output} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
 
 
+def _short(value: int) -> str:
+    """``1,234`` below 10^15, else ``1.2346e+97`` (from the top bits: a float would overflow and
+    ``str`` refuses ints of more than 4300 digits)."""
+    if value < 10**15:
+        return f"{value:,}"
+    shift = max(0, value.bit_length() - 60)
+    log10 = math.log10(value >> shift) + shift * math.log10(2)
+    exponent = math.floor(log10)
+    return f"{10 ** (log10 - exponent):.4f}e+{exponent}"
+
+
+def _exact(value: int | None) -> str | None:
+    """The exact decimal digits, or the short form past 4000 digits."""
+    if value is None:
+        return None
+    return str(value) if value.bit_length() < 13_000 else _short(value)
+
+
 def bounds_cmd(
     widths: Annotated[str, typer.Option("--widths", help="Hidden widths, e.g. 16,16,16.")],
     n0: Annotated[int, typer.Option("--n0", help="Input dimension.")] = 2,
@@ -86,13 +105,13 @@ def bounds_cmd(
             rows.append((f"maxout_upper (one layer, k={rank})", "upper",
                          B.maxout_upper(n0, ws[0], rank), "Montúfar et al. 2014, Prop. 7", ""))
     if as_json:
-        print(json.dumps([{"name": n, "kind": k, "value": None if v is None else str(v),
+        print(json.dumps([{"name": n, "kind": k, "value": _exact(v),
                            "source": s, "note": note} for n, k, v, s, note in rows], indent=1))
         return
     print(f"linear regions of a ReLU net with n0={n0} inputs and hidden widths {ws}:")
     name_w = max(len(r[0]) for r in rows)
     for name, kind, value, source, note in rows:
-        shown = "n/a" if value is None else (f"{value:,}" if value < 10**15 else f"{value:.4e}")
+        shown = "n/a" if value is None else _short(value)
         extra = f"  ({note})" if note else ""
         print(f"  {name:<{name_w}}  {kind:<5}  {shown:>22}  {source}{extra}")
 

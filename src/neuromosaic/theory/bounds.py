@@ -59,8 +59,9 @@ def _check_positive(name: str, value: int) -> int:
     return value
 
 
-def parse_widths(text: str) -> list[int]:
-    """Parse ``"16,16,16"`` into ``[16, 16, 16]`` (one-line :class:`SpecError` otherwise)."""
+def parse_widths(text: str, *, max_width: int = 10**6, max_layers: int = 10_000) -> list[int]:
+    """Parse ``"16,16,16"`` into ``[16, 16, 16]`` (one-line :class:`SpecError` otherwise); a
+    typed-in architecture is capped at ``max_width`` units a layer and ``max_layers`` layers."""
     parts = [p.strip() for p in str(text).split(",")]
     try:
         values = [int(p) for p in parts]
@@ -68,7 +69,11 @@ def parse_widths(text: str) -> list[int]:
         raise SpecError(
             f"widths must be comma-separated integers >= 1 like 16,16,16, got {text!r}"
         ) from None
-    return _check_widths(values)
+    values = _check_widths(values)
+    if max(values) > max_width or len(values) > max_layers:
+        raise SpecError(f"widths may have at most {max_layers} layers of at most {max_width} "
+                        f"units, got {len(values)} layers up to {max(values)}")
+    return values
 
 
 def zaslavsky(n: int, n0: int) -> int:
