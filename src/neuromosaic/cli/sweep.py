@@ -39,6 +39,14 @@ def _cell_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
         yield update
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def sweep_cmd(
     grid_file: Annotated[Path, typer.Argument(metavar="GRID.toml",
                                               help="The grid file (TOML; see docs/sweeps.md).")],
@@ -83,7 +91,7 @@ def sweep_cmd(
               f"{', '.join(grid.axes)}; {done} done, {len(grid.cells) - done} to run; "
               f"table {grid.output}")
         return
-    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    n_workers = workers if workers is not None else _usable_cores()
     with _cell_progress(progress and sys.stderr.isatty()) as update:
         result = run_sweep(grid, workers=n_workers, dask=dask, retry_failed=retry_failed,
                            connect_timeout=connect_timeout, on_progress=update)
