@@ -83,3 +83,15 @@ def test_bounds_of_a_huge_net_print_without_overflow(capsys):
     assert "9.7049e+903089" in out  # 2^(3·10^6): beyond float and beyond str()'s 4300 digits
     assert main(["bounds", "--n0", "2", "--widths", "10000000"]) == 2
     assert "at most 1000000 units" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, text", [
+    (["explain", "constructions", "-o", "x.png", "--p", "100", "--depth", "4"], "at most 200,000"),
+    (["explain", "trajectory", "-o", "x.png", "--width", "100000"], "caps width"),
+    (["explain", "density", "-o", "x.png", "--widths", "2000", "--depths", "8"], "max_regions"),
+    (["explain", "stats", "-o", "x.png", "--width", "5000"], "--width"),
+])
+def test_oversized_requests_are_refused_up_front(argv, text, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert text in capsys.readouterr().err

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import SpecError
+from ..errors import SpecError, TooLargeError
 from ..io.atomic import atomic_write_bytes, check_writable
 from ..spec import check_activation
 from .progress import progress_bar
@@ -182,6 +182,8 @@ def trajectory_cmd(
     meanfield._check_sigmas(1.0, sigma_b)
     if depth < 6:
         raise SpecError(f"--depth must be >= 6 (growth is measured from layer 4 on), got {depth}")
+    if not 1 <= samples <= 64:
+        raise SpecError(f"--samples must be in 1..64, got {samples}")
     start = time.perf_counter()
     growth = {}
     with progress_bar("trajectories") as update:
@@ -220,8 +222,8 @@ def density_cmd(
     _check_png(output)
     ds = parse_numbers(depths, "--depths", kind=int, low=1)
     ws = parse_numbers(widths, "--widths", kind=int, low=1)
-    if samples < 1:
-        raise SpecError(f"--samples must be >= 1, got {samples}")
+    if not 1 <= samples <= 100:
+        raise SpecError(f"--samples must be in 1..100, got {samples}")
     start = time.perf_counter()
     with progress_bar("counting regions") as update:
         data = D.density_counts(ds, ws, samples=samples, seed=seed, progress=update)
@@ -265,9 +267,9 @@ def stats_cmd(
     names = [str(InitSpec.parse(i)) for i in inits.split(",") if i.strip()]
     if not names:
         raise SpecError(f"--inits must name at least one init, got {inits!r}")
-    for label, value in (("--width", width), ("--depth", depth), ("--seeds", seeds)):
-        if value < 1:
-            raise SpecError(f"{label} must be >= 1, got {value}")
+    for label, value, cap in (("--width", width, 1024), ("--depth", depth, 64), ("--seeds", seeds, 64)):
+        if not 1 <= value <= cap:
+            raise SpecError(f"{label} must be in 1..{cap}, got {value}")
     start = time.perf_counter()
     result = S.init_stats(names, width=width, depth=depth, size=size, seeds=range(seeds))
     for init, r in result.items():
@@ -300,6 +302,10 @@ def constructions_cmd(
     _check_png(output)
     if not 1 <= sawtooth <= 20:
         raise SpecError(f"--sawtooth must be in 1..20, got {sawtooth}")
+    expected = C.folding_regions(p, depth, last_width)
+    if expected > 200_000:
+        raise TooLargeError(f"the folding net would have {expected:,} regions; at most 200,000 "
+                            "(lower --p, --depth or --last-width)")
     start = time.perf_counter()
     rows = C.verify_sawtooth(range(1, sawtooth + 1))
     for r in rows:

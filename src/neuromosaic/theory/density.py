@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import SpecError
+from ..errors import SpecError, TooLargeError
 from ..spec import NetSpec
 
 __all__ = ["density_counts", "fit_c", "random_relu_spec", "region_count"]
@@ -41,16 +41,22 @@ def random_relu_spec(width: int, depth: int, *, sigma_b: float = 0.0625, seed: i
 
 
 def region_count(width: int, depth: int, *, sigma_b: float = 0.0625, box: float = 1.0,
-                 seed: int = 0, workers: int | None = 1) -> int:
-    """Exact number of linear regions of :func:`random_relu_spec` over ``[-box, box]²``."""
+                 seed: int = 0, workers: int | None = 1, max_regions: int = 2_000_000) -> int:
+    """Exact number of linear regions of :func:`random_relu_spec` over ``[-box, box]²``
+    (:class:`~neuromosaic.errors.TooLargeError` past ``max_regions``)."""
     import torch
 
     from ..regions import linear_regions
 
     if not (math.isfinite(box) and box > 0):
         raise SpecError(f"box must be a positive finite half-width, got {box!r}")
+    expected = 0.6 * (width * depth) ** 2  # measured: c ≈ 0.46 at box/σ_b = 16
+    if expected > max_regions:
+        raise TooLargeError(f"{depth} layers of {width} would cut about {expected:,.0f} regions "
+                            f"(≈ c·T²); at most max_regions={max_regions:,}")
     net = random_relu_spec(width, depth, sigma_b=sigma_b, seed=seed).build(dtype=torch.float64)
-    return linear_regions(net, domain=(-box, box, -box, box), workers=workers).count
+    return linear_regions(net, domain=(-box, box, -box, box), workers=workers,
+                          max_regions=max_regions).count
 
 
 def density_counts(depths: Sequence[int] = (1, 2, 4, 8), widths: Sequence[int] = (8, 16, 24, 32),

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import torch
 
-from ..errors import SpecError
+from ..errors import SpecError, TooLargeError
 from ..spec import check_activation
 from . import meanfield
 
@@ -49,6 +49,9 @@ def _check(activation: str, width: int, depth: int, points: int) -> str:
     for label, value, low in (("width", width, 1), ("depth", depth, 1), ("points", points, 8)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SpecError(f"{label} must be an integer >= {low}, got {value!r}")
+    if width > 8192 or depth > 1000 or points > 1_000_000:
+        raise TooLargeError(f"trajectory caps width at 8192, depth at 1000 and points at 10^6, "
+                            f"got width={width}, depth={depth}, points={points}")
     return name
 
 
