@@ -116,8 +116,9 @@ def serra_upper(n0: int, widths: Sequence[int]) -> int:
 
 
 def serra_lower(n0: int, widths: Sequence[int]) -> int:
-    """Lower bound of Serra, Tjandraatmadja & Ramalingam (2018), the construction of their
-    Section 5 ("lower bound"), which improves Montúfar et al.'s ``⌊n_l/n0⌋`` to ``⌊n_l/n0⌋ + 1``:
+    """Lower bound of Serra, Tjandraatmadja & Ramalingam (2018), their lower-bound theorem
+    (arXiv:1711.02114; its construction improves Montúfar et al.'s ``⌊n_l/n0⌋`` to
+    ``⌊n_l/n0⌋ + 1`` by also using the outer pieces of each zig-zag):
 
     ``(Π_{l=1}^{L−1} (⌊n_l/n0⌋ + 1)^{n0}) · Σ_{j=0}^{n0} C(n_L, j)``, for ``n_l >= 3·n0``.
 
@@ -142,8 +143,8 @@ def serra_lower(n0: int, widths: Sequence[int]) -> int:
 
 def pascanu_lower(n0: int, widths: Sequence[int]) -> int:
     """Lower bound of Pascanu, Montúfar & Bengio (2013), "On the number of response regions of
-    deep feed forward networks with piece-wise linear activations" (arXiv:1312.6098), the deep
-    construction of their Section 4 (``Ω(⌊n/n0⌋^{L−1} n^{n0})`` in the abstract):
+    deep feed forward networks with piece-wise linear activations" (arXiv:1312.6098; ICLR 2014),
+    their deep-network lower bound (``Ω(⌊n/n0⌋^{L−1} n^{n0})`` in the abstract):
 
     ``(Π_{l=1}^{L−1} ⌊n_l/n0⌋) · Σ_{j=0}^{n0} C(n_L, j)``, for ``n_l >= n0``.
 
@@ -247,9 +248,9 @@ def bounds_table(n0: int, widths: Sequence[int]) -> list[Bound]:
               "each region has its own on/off pattern of the N units"),
     ]
     for name, fn, source in (
-        ("serra_lower", serra_lower, "Serra, Tjandraatmadja & Ramalingam 2018, Sec. 5"),
+        ("serra_lower", serra_lower, "Serra, Tjandraatmadja & Ramalingam 2018, lower-bound thm"),
         ("montufar_lower", montufar_lower, "Montúfar, Pascanu, Cho & Bengio 2014, Thm 4 / Cor. 6"),
-        ("pascanu_lower", pascanu_lower, "Pascanu, Montúfar & Bengio 2013, Sec. 4"),
+        ("pascanu_lower", pascanu_lower, "Pascanu, Montúfar & Bengio 2013, deep lower bound"),
     ):
         try:
             rows.append(Bound(name, "lower", fn(n0, ws), source))
