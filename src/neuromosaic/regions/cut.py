@@ -62,6 +62,14 @@ class _Density:
         return float((k + 1) * (m + 1))
 
 
+def _units(program: Program) -> int:
+    """Number of hyperplane families (units x breakpoints) the program cuts with."""
+    from .engine import code_layout
+
+    return sum(lay["units"] * (lay["per_unit"] if lay["kind"] == "bits" else 1)
+               for lay in code_layout(program))
+
+
 def _state_width(program: Program) -> int:
     from .engine import _live_after
 
@@ -84,7 +92,7 @@ def plan_tiles(program: Program, A, c, rect, workers: int) -> list[tuple[float, 
     quadtree, since regions crowd where the hyperplanes do (near the origin for random nets).
     Returns the tiles, the most crowded first (so that the workers finish together)."""
     cutting = [s for s in program.steps if isinstance(s, (Elementwise, MaxGroups))]
-    if not cutting:
+    if not cutting or _units(program) <= 128:  # at most a few thousand regions: one tile
         return [rect]
     density = _Density(program, A, c, rect)
     est = density.estimate(rect)
@@ -113,22 +121,26 @@ def _quarters(rect):
     return [(s0, sm, t0, tm), (sm, s1, t0, tm), (s0, sm, tm, t1), (sm, s1, tm, t1)]
 
 
-def _run_tile(args):
-    program, A, c, rect, max_regions, queue, index = args
+def one_blas_thread():
+    """A context in which BLAS uses one thread: the engine's matrix products are many and small,
+    and a threaded BLAS beside a second worker (or other processes) mostly waits on itself."""
+    import contextlib
+
     try:
         from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(1)
-    except ImportError:  # optional: without it BLAS may use more threads
-        limiter = None
+    except ImportError:  # optional: without it BLAS keeps its own threads
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
+def _run_tile(args):
+    program, A, c, rect, max_regions, queue, index = args
     progress = None
     if queue is not None:
         def progress(done, total, nf):
             queue.put((index, done, total, nf))
-    try:
+    with one_blas_thread():
         return _cut_tile(program, A, c, rect, max_regions, progress)
-    finally:
-        if limiter is not None:
-            limiter.unregister()
 
 
 def run_tiles(program: Program, A, c, rects, *, max_regions=None,
@@ -227,15 +239,16 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
     A, c = plane.affine()
     workers = _workers() if workers is None else max(1, int(workers))
     start = time.perf_counter()
-    if tiles is None:
-        rects = plan_tiles(program, A, c, plane.extent, workers)
-    else:
-        nx, ny = (int(v) for v in tiles)
-        if nx < 1 or ny < 1:
-            raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
-        rects = grid_tiles(plane.extent, nx, ny)
-    parts = run_tiles(program, A, c, rects, max_regions=max_regions, progress=progress,
-                      workers=min(workers, len(rects)))
+    with one_blas_thread():
+        if tiles is None:
+            rects = plan_tiles(program, A, c, plane.extent, workers)
+        else:
+            nx, ny = (int(v) for v in tiles)
+            if nx < 1 or ny < 1:
+                raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
+            rects = grid_tiles(plane.extent, nx, ny)
+        parts = run_tiles(program, A, c, rects, max_regions=max_regions, progress=progress,
+                          workers=min(workers, len(rects)))
     regions = Regions.from_tiles(net, program, plane, parts)
     if max_regions is not None and regions.count > max_regions:
         raise TooLargeError(f"more than max_regions={max_regions} regions ({regions.count}); "

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 _KEY_SHIFT = np.int64(32)
-_KEY_MASK = np.int64(0xFFFFFFFF)
+_NEXT: dict[int, np.ndarray] = {}  # D -> index of the next column, cyclically
 
 
 class Mesh:
@@ -110,10 +110,13 @@ class Mesh:
         ``self.extra[i][row]`` on tested faces with a vertex above ``tol`` (and on the ``h >= 0``
         halves of split faces), clear it on the others: the face's activation bit.
         """
-        F = self.F
         X = self.X
-        V = F[cand] if cand is not None else F[:self.nf]
-        z = X[V, col] - (level if minus is None else X[V, minus])
+        V = self.F[cand] if cand is not None else self.F[:self.nf]
+        z = X[V, col]
+        if minus is not None:
+            z -= X[V, minus]
+        elif level != 0.0:
+            z -= level
         pos = z > tol
         neg = z < -tol
         anypos = pos.any(axis=1)
@@ -121,60 +124,59 @@ class Mesh:
         if mark is not None:
             i, row, bit = mark
             arr = self.extra[i][row]
-            tested = np.arange(self.nf) if cand is None else cand
-            arr[tested] = np.where(anypos, arr[tested] | np.uint8(bit), arr[tested] & np.uint8(~bit & 0xFF))
-        if not sp.any():
+            tested = slice(0, self.nf) if cand is None else cand
+            arr[tested] = (arr[tested] & np.uint8(~bit & 0xFF)) | (anypos.view(np.uint8) * np.uint8(bit))
+        idx = np.flatnonzero(sp)
+        if idx.size == 0:
             return 0
-        rows = np.flatnonzero(sp) if cand is None else cand[sp]
-        V, pos, neg, z = V[sp], pos[sp], neg[sp], z[sp]
-        s = pos.view(np.int8) - neg.view(np.int8)
-        Vn = np.roll(V, -1, axis=1)
-        cross = (s * np.roll(s, -1, axis=1)) < 0
+        rows = idx if cand is None else cand[idx]
+        s = (pos.view(np.int8) - neg.view(np.int8))[idx]
+        V, z = V[idx], z[idx]
+        nc, D = V.shape
+        nxt = _NEXT.get(D)
+        if nxt is None:
+            nxt = _NEXT.setdefault(D, np.roll(np.arange(D), -1))
+        Vn = V[:, nxt]
+        cross = (s * s[:, nxt]) < 0
         a, b = V[cross], Vn[cross]
-        za, zb = z[cross], np.roll(z, -1, axis=1)[cross]
-        swap = a > b
-        lo, hi = np.where(swap, b, a), np.where(swap, a, b)
-        hlo, hhi = np.where(swap, zb, za), np.where(swap, za, zb)
-        ukey, first, inv = np.unique((lo << _KEY_SHIFT) | hi, return_index=True, return_inverse=True)
-        ulo, uhi = lo[first], hi[first]
-        hl, hh = hlo[first], hhi[first]
-        t = hl / (hl - hh)  # zero of the interpolation, from the lower id: same for both faces
+        za, zb = z[cross], z[:, nxt][cross]
+        ukey, first, inv = np.unique((np.minimum(a, b) << _KEY_SHIFT) | np.maximum(a, b),
+                                     return_index=True, return_inverse=True)
+        # one new vertex per crossed edge, computed once (from the edge's first half-edge), so
+        # both faces of the edge share it
+        ua, ub, ha = a[first], b[first], za[first]
+        t = ha / (ha - zb[first])
         n_new_v = ukey.size
         self._grow_vertices(n_new_v)
-        X = self.X
+        X, P = self.X, self.P
         base = self.nv
         sl = slice(base, base + n_new_v)
-        self.P[sl] = self.P[ulo] + t[:, None] * (self.P[uhi] - self.P[ulo])
-        Xl = X[ulo]
-        X[sl] = Xl + t[:, None] * (X[uhi] - Xl)
+        Pa = P[ua]
+        P[sl] = Pa + t[:, None] * (P[ub] - Pa)
+        Xa = X[ua]
+        X[sl] = Xa + t[:, None] * (X[ub] - Xa)
         if minus is None:
             X[sl, col] = level
         self.nv += n_new_v
 
-        nc, D = V.shape
-        deg = self.deg[rows]
-        E = np.empty((nc, 2 * D), dtype=np.int64)
+        # the cycle with the new vertices inserted after their edge's start; new ones have h = 0
+        E = np.full((nc, 2 * D), -1, dtype=np.int64)
+        E[:, 0::2] = np.where(np.arange(D)[None, :] < self.deg[rows][:, None], V, -1)  # drop padding
+        E[:, 1::2][cross] = base + inv
         S = np.zeros((nc, 2 * D), dtype=np.int8)
-        E[:, 0::2] = V
         S[:, 0::2] = s
-        ins = np.full((nc, D), -1, dtype=np.int64)
-        ins[cross] = base + inv
-        E[:, 1::2] = ins
         valid = E >= 0
-        valid[:, 0::2] &= np.arange(D)[None, :] < deg[:, None]  # drop the padding
-        keep_a = valid & (S >= 0)
-        keep_b = valid & (S <= 0)
-        A, deg_a = _compact(E, keep_a)
-        B, deg_b = _compact(E, keep_b)
-        width = max(A.shape[1], B.shape[1], F.shape[1])
+        AB, deg_ab = _compact(np.concatenate([E, E]),
+                              np.concatenate([valid & (S >= 0), valid & (S <= 0)]))
+        width = max(AB.shape[1], self.F.shape[1])
         self._grow_faces(nc, width)
+        AB = _pad_to(AB, width)
         F = self.F
-        A, B = _pad_to(A, width), _pad_to(B, width)
-        F[rows] = A
-        self.deg[rows] = deg_a
+        F[rows] = AB[:nc]
+        self.deg[rows] = deg_ab[:nc]
         new = slice(self.nf, self.nf + nc)
-        F[new] = B
-        self.deg[new] = deg_b
+        F[new] = AB[nc:]
+        self.deg[new] = deg_ab[nc:]
         self.codes[new] = self.codes[rows]
         for arr in self.extra:
             arr[:, new] = arr[:, rows]
