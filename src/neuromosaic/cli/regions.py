@@ -78,8 +78,11 @@ def regions_cmd(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="PNG of the partition.")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="JSON with count, bounds, polygons, patterns, affine maps.")] = None,
     plot3d: Annotated[Path | None, typer.Option("--plot3d", help="HTML file with the interactive exact surface (plotly).")] = None,
+    surface: Annotated[Path | None, typer.Option("--surface", help="PNG of the exact surface (matplotlib 3-D).")] = None,
     color_by: Annotated[str, typer.Option("--color-by", help="pattern | output | gradient.")] = "pattern",
     boundary: Annotated[bool, typer.Option("--boundary/--no-boundary", help="Draw the zero level set (decision boundary).")] = False,
+    dpi: Annotated[int, typer.Option("--dpi", min=20, max=600, help="Resolution of the PNGs (a 7-inch figure).")] = 150,
+    edges: Annotated[bool, typer.Option("--edges/--no-edges", help="Draw region edges in the PNG.")] = True,
     max_regions: Annotated[int | None, typer.Option("--max-regions", help="Stop with an error past this many regions.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Verify the partition against the network (Regions.check).")] = False,
     verify: Annotated[bool, typer.Option("--verify", help="Re-derive every region in exact rational arithmetic (ReLU nets; slow).")] = False,
@@ -88,6 +91,8 @@ def regions_cmd(
     """Cut a ReLU-family network into its exact linear regions over a rectangle.
 
     Example: neuromosaic regions --arch 2,32,32,1 --seed 0 --domain -1,1,-1,1 -o regions.png --json regions.json
+
+    Prints the count, the time and the Zaslavsky / Serra bounds for the architecture.
     """
     from ..regions import linear_regions
     from .progress import progress_bar
@@ -95,7 +100,7 @@ def regions_cmd(
     if (weights is None) == (arch is None):
         raise SpecError("give exactly one of --weights NET.npz or --arch 2,16,16,1")
     box = parse_domain(domain)
-    for path in (output, json_path, plot3d):
+    for path in (output, json_path, plot3d, surface):
         if path is not None:
             check_writable(path)
     if weights is not None:
@@ -145,11 +150,25 @@ def regions_cmd(
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(7, 7))
-        regions.plot(ax=ax, color_by=color_by, boundary=boundary)
+        regions.plot(ax=ax, color_by=color_by, boundary=boundary, edges=edges)
         with atomic_writer(output, suffix=".png") as tmp:
-            fig.savefig(tmp, dpi=150, bbox_inches="tight", format="png")
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
         plt.close(fig)
         print(f"wrote {output}", file=sys.stderr)
+    if surface is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(7, 6))
+        ax = fig.add_subplot(projection="3d")
+        regions.plot3d(backend="matplotlib", ax=ax, edges=regions.count < 5000)
+        ax.set_title(f"{regions.count:,} regions: the exact surface")
+        with atomic_writer(surface, suffix=".png") as tmp:
+            fig.savefig(tmp, dpi=max(20, dpi * 3 // 4), bbox_inches="tight", format="png")
+        plt.close(fig)
+        print(f"wrote {surface}", file=sys.stderr)
     if json_path is not None:
         data = regions.to_dict()
         data["bounds"] = bounds
