@@ -122,17 +122,17 @@ class ScratchMLP:
 
     def backward(self, d_out: np.ndarray, cache) -> list[tuple[str, np.ndarray]]:
         """Gradients ``[("W1", dW1), ("b1", db1), …]`` from d loss / d output `(B, nL)`."""
-        grads: list[tuple[str, np.ndarray]] = []
+        grads: dict[str, np.ndarray] = {}
         dz = d_out  # the output layer is linear, so d loss / d zL = d loss / d out
-        for i in reversed(range(len(self.weights))):
+        for i in reversed(range(len(self.weights))):   # from the last layer to the first
             a_prev, _ = cache[i]
-            grads.append((f"b{i + 1}", dz.sum(axis=0)))
-            grads.append((f"W{i + 1}", a_prev.T @ dz))
+            grads[f"W{i + 1}"] = a_prev.T @ dz
+            grads[f"b{i + 1}"] = dz.sum(axis=0)
             if i > 0:
                 da_prev = dz @ self.weights[i].T
                 _, z_prev = cache[i - 1]
                 dz = da_prev * activate_derivative(self.activation, z_prev)
-        return grads[::-1]
+        return [(name, grads[name]) for name, _ in self.parameters()]
 
     def loss(self, x: np.ndarray, target: np.ndarray, loss: str = "mse") -> float:
         out, _ = self.forward(x)
