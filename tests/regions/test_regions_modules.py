@@ -81,3 +81,12 @@ def test_netspec_with_sigmoid_output_refused():
     spec = nm.NetSpec(inputs=2, widths=[4], outputs=1, activation="relu", out_activation="sigmoid")
     with pytest.raises(nm.errors.NotPiecewiseLinearError, match="Sigmoid"):
         nm.linear_regions(spec, domain=(-1, 1, -1, 1))
+
+
+def test_the_users_module_is_left_unchanged():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 4 * 4, 1))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    nm.linear_regions(net, plane=nm.Plane.through(*np.random.default_rng(3).normal(size=(3, 36))))
+    assert all(v.dtype == torch.float32 for v in net.state_dict().values())
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert net(torch.zeros(1, 1, 6, 6)).shape == (1, 1)

@@ -18,6 +18,7 @@ Steps:
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -162,7 +163,7 @@ def _probe(module: nn.Module, shape: tuple[int, ...]) -> tuple[np.ndarray, np.nd
     """The affine map of ``module`` on flattened inputs of ``shape``: ``(M, c, out_shape)``."""
     n = math.prod(shape)
     with torch.no_grad():
-        m = module.to(_FLOAT)
+        m = copy.deepcopy(module).to(_FLOAT)  # .to() is in place: never change the user's module
         zero = m(torch.zeros((1, *shape), dtype=_FLOAT))
         basis = m(torch.eye(n, dtype=_FLOAT).reshape(n, *shape))
     out_shape = tuple(zero.shape[1:])
