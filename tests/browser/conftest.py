@@ -65,7 +65,7 @@ def browser():
 @pytest.fixture
 def page(browser, lab_url):
     """A fresh page that records console errors, page errors and every request's URL."""
-    context = browser.new_context(viewport={"width": 1280, "height": 820})
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.errors, pg.requests = [], []
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)

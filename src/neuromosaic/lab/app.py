@@ -91,9 +91,11 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        threads = torch.get_num_threads()
         torch.set_num_threads(1)  # the pool runs requests in parallel; nested OpenMP only thrashes
         yield
         state.runner.close()
+        torch.set_num_threads(threads)
 
     app = FastAPI(title="neuromosaic lab", version=__version__, lifespan=lifespan,
                   description="See what a neural network does to its input space. "

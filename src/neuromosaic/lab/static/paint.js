@@ -11,6 +11,7 @@ export function flatConfig(cfg) {
     out_activation: cfg.out_activation, init: cfg.init, bias_init: cfg.bias_init ?? "",
     inputs: cfg.inputs, z_dim: cfg.z_dim, z: cfg.z ? cfg.z.join(",") : "", scale: cfg.scale,
     center: cfg.center.join(","), raw_coords: cfg.raw_coords, color: cfg.color, seed: cfg.seed, fast: cfg.fast,
+    device: cfg.device,
   };
 }
 
@@ -89,6 +90,7 @@ async function mount(section, ctx) {
     number(state, "seed", { label: "seed", min: 0, ...on }),
     text(state, "size", { label: "download size", placeholder: "N or WxH", ...on }),
     check(state, "fast", { label: "fast tanh for the download", ...on }),
+    select(state, "device", { label: "device", options: ["auto", "cpu", "cuda"], ...on }),
   ];
   const randomSeed = el("button", {
     id: "paint-random", text: "Random seed",

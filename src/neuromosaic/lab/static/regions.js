@@ -5,7 +5,7 @@ import { drawRegions, regionAt, patternColor, surfaceTrace, decodePattern } from
 
 const DEFAULTS = { widths: "16,16", activation: "relu", init: "default", seed: 0, domain: "-1,1,-1,1", three_d: false };
 const PWL = ["relu", "leaky_relu", "abs", "hardtanh", "prelu", "identity"];
-const SIDE = 520;
+const SIDE = 400;
 
 async function mount(section, ctx) {
   const state = readParams(ctx.params || [], DEFAULTS);
@@ -69,7 +69,8 @@ async function mount(section, ctx) {
     if (i < 0) return;
     const [a, b] = data.grads[i], c = data.offsets[i];
     const layers = decodePattern(data, i).map((bits, k) => `layer ${k + 1}: ${bits}`).join("\n");
-    hover.textContent = `region ${i} · area ${data.areas[i].toPrecision(3)}\n${layers}\noutput = ${a.toFixed(4)}·x1 + ${b.toFixed(4)}·x2 + ${c.toFixed(4)}`;
+    const term = (v, name) => `${v < 0 ? " − " : " + "}${Math.abs(v).toFixed(4)}${name}`;
+    hover.textContent = `region ${i} · area ${data.areas[i].toPrecision(3)}\n${layers}\noutput = ${a.toFixed(4)}·x1${term(b, "·x2")}${term(c, "")}`;
     hover.style.borderLeft = `6px solid ${patternColor(data.patterns[i])}`;
   });
 
@@ -99,7 +100,7 @@ async function mount(section, ctx) {
       el("p", { class: "caption", text: ".npz with W0, b0, W1, b1, … (PyTorch layout, out × in), optional 'activation'; read without pickle." })),
     el("div", { class: "view" },
       el("p", {}, count, " linear regions"), info,
-      el("div", { class: "figures" }, canvas, el("div", {}, hover, bounds), plot)),
+      el("div", { class: "figures" }, canvas, el("div", {}, hover, bounds, el("p", { class: "legend", text: "The bounds count regions in all of the plane: a lower bound is what SOME net of this architecture reaches, an upper bound what none exceeds. A random net shows far fewer, and a box shows only part of them." })), plot)),
   );
   changed();
 
