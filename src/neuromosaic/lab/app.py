@@ -97,7 +97,10 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         state.runner.close()
         torch.set_num_threads(threads)
 
+    # no /docs or /redoc: FastAPI's pages load Swagger/ReDoc from a CDN, and the lab fetches
+    # nothing from the internet; the schema itself is at /openapi.json
     app = FastAPI(title="neuromosaic lab", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="See what a neural network does to its input space. "
                               "Every endpoint calls the neuromosaic library.")
     app.state.lab = state
