@@ -7,6 +7,7 @@ forms. ``fit(...)`` runs a Trainer to the end and returns a :class:`FitResult`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from collections.abc import Callable
@@ -23,6 +24,21 @@ from .config import FitConfig
 from .targets import Target, get_target, make_dataset, regression_data, surface_data
 
 DTYPE = torch.float32
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run torch on one thread inside the block (then restore the caller's setting).
+
+    The nets here are tiny (a few thousand weights): splitting each matrix product over threads
+    costs more than it saves, and on a busy machine it can be many times slower.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Trainer:
@@ -124,6 +140,11 @@ class Trainer:
     # -- training ---------------------------------------------------------------------------
     def step(self, n: int = 1) -> dict[str, float]:
         """Advance up to ``n`` optimiser steps (fewer at the end); return the latest metrics."""
+        with single_thread():
+            self._steps(n)
+        return self.metrics()
+
+    def _steps(self, n: int) -> None:
         for _ in range(max(0, int(n))):
             if self.done:
                 break
@@ -136,7 +157,6 @@ class Trainer:
                 self._record()
             elif self.step_count % self.snapshot_every == 0:
                 self._snapshot()
-        return self.metrics()
 
     def _one_step(self) -> None:
         optimizer = self._optimizer
@@ -229,8 +249,9 @@ def predict_grid(net: nn.Module, config: FitConfig, target: Target | None, n: in
     cols = [gx.reshape(-1), gy.reshape(-1)]
     if config.task == "surface":
         cols.append(torch.full_like(cols[0], z) if z is not None else target(gx, gy).reshape(-1))
+    dtype = next(net.parameters()).dtype  # the caller may have cast the net (e.g. to float64)
     with torch.no_grad():
-        out = net(torch.stack(cols, dim=1).to(DTYPE)).reshape(gx.shape).double()
+        out = net(torch.stack(cols, dim=1).to(dtype)).reshape(gx.shape).double()
     if config.task != "regression":
         out = torch.sigmoid(out)
     return out.numpy()
