@@ -1,5 +1,6 @@
 """The lab in a real browser: clean load, nothing leaves localhost, every panel works."""
 
+import base64
 import io
 from urllib.parse import urlparse
 
@@ -73,8 +74,12 @@ def test_moving_a_paint_slider_changes_the_image(page, lab_url):
     assert np.abs(a - b).mean() > 5
 
 
+def new_param(url: str, name: str, default: str = "") -> str:
+    return dict(p.split("=") for p in url.split("?", 1)[1].split("&")).get(name, default)
+
+
 def new_seed(url: str) -> str:
-    return dict(p.split("=") for p in url.split("?", 1)[1].split("&")).get("seed", "0")
+    return new_param(url, "seed", "0")
 
 
 def test_url_state_random_seed_and_download(page, lab_url):
@@ -104,6 +109,19 @@ def test_regions_panel_shows_the_api_count(page, lab_url):
     assert "layer 1:" in page.inner_text("#regions-hover") and "output =" in page.inner_text("#regions-hover")
 
 
+def test_regions_panel_cuts_an_uploaded_npz(page, lab_url, tmp_path):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "net.npz"
+    np.savez(path, W0=rng.normal(size=(9, 2)), b0=rng.normal(size=9), W1=rng.normal(size=(1, 9)), b1=np.zeros(1))
+    page.goto(f"{lab_url}/#regions")
+    page.wait_for_selector("#regions-count[data-count]")
+    page.set_input_files("#regions-upload", str(path))
+    page.wait_for_function("() => document.querySelector('#regions-status').textContent.includes('net.npz')")
+    with open(path, "rb") as f:
+        api = httpx.post(f"{lab_url}/api/regions", json={"weights": base64.b64encode(f.read()).decode()}).json()
+    assert int(page.get_attribute("#regions-count", "data-count")) == api["count"]
+
+
 def test_fit_test_loss_drops_after_play(page, lab_url):
     page.goto(f"{lab_url}/#fit?layers=2&units=8&speed=20")
     page.wait_for_selector("#fit-stats[data-step='0']", timeout=30_000)
@@ -130,3 +148,13 @@ def test_canvas_zooms_and_repaints(page, lab_url):
     assert span < 0.1
     page.wait_for_selector("#canvas-view[data-ready=true]", timeout=30_000)
     assert page.errors == []
+
+
+def test_explain_point_moves_to_a_click_and_reads_the_phase(page, lab_url):
+    page.goto(f"{lab_url}/#explain")
+    page.wait_for_selector("#explain-numbers[data-phase=chaotic]", timeout=60_000)  # sigma_w = 4
+    page.wait_for_selector("#explain-phase .nsewdrag", timeout=60_000)
+    box = page.locator("#explain-phase .nsewdrag").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.9)  # small sigma_w
+    page.wait_for_selector("#explain-numbers[data-phase=ordered]", timeout=30_000)
+    assert float(new_param(page.url, "sigma_w")) < 1  # the point, and the URL, moved
