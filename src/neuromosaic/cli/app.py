@@ -29,9 +29,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from . import lab, paint, regions, sweep, theory
+    from . import fit, lab, paint, regions, sweep, theory
 
-    for module in (lab, paint, regions, sweep, theory):
+    for module in (fit, lab, paint, regions, sweep, theory):
         module.register(app)
 
 

@@ -79,7 +79,7 @@ def fit_cmd(
     options = dict(task=task, hidden=hidden, activation=activation, n_train=n_train, n_test=n_test,
                    noise=noise, optimizer=optimizer, lr=lr, batch_size=batch_size, steps=steps,
                    lbfgs_polish=lbfgs_polish, restarts=restarts, early_stop=early_stop, init=init,
-                   seed=seed, snapshot_every=max(1, (steps + lbfgs_polish) // frames) if animate else None)
+                   seed=seed, snapshot_every=max(1, (steps + lbfgs_polish) // (8 * frames)) if animate else None)
     if domain is not None:
         options["domain"] = domain
     config = FitConfig(target=target, **options)  # validate before any work

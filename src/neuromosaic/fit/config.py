@@ -109,10 +109,19 @@ class FitConfig(BaseModel):
     def _init(cls, v: str) -> str:
         return str(InitSpec.parse(v))
 
-    @field_validator("domain")
+    @field_validator("domain", mode="before")
     @classmethod
     def _domain(cls, v):
-        return check_extent(v)
+        if isinstance(v, str):
+            parts = [p for p in v.replace(" ", "").split(",") if p]
+            try:
+                v = tuple(float(p) for p in parts)
+            except ValueError:
+                raise ValueError(f"must be four numbers x0,x1,y0,y1, got {v!r}") from None
+        try:
+            return check_extent(v)
+        except SpecError as exc:
+            raise ValueError(str(exc).removeprefix("domain ")) from None
 
     @field_validator("n_train", "n_test")
     @classmethod

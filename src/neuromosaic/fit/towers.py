@@ -192,9 +192,10 @@ def sup_error(net: nn.Module, f: str | Target, points: torch.Tensor) -> float:
     return float(torch.max(torch.abs(out - target(points[:, 0], points[:, 1]))))
 
 
-def error_table(f: str | Target = "x1**2 + x2**2", ns=(2, 4, 8, 16), steepnesses=(10.0, 100.0, 1e3, 1e5),
-                *, domain=(0.0, 1.0, 0.0, 1.0), margin: float = 1e-3) -> list[dict]:
-    """Sup error of the towers for every ``n`` and steepness (on :func:`interior_points`)."""
+def error_table(f: str | Target = "x1**2 + x2**2", ns=(2, 4, 8, 16), steepnesses=(10.0, 100.0, 1e3, 1e4),
+                *, domain=(0.0, 1.0, 0.0, 1.0), margin: float = 0.01) -> list[dict]:
+    """Sup error of the towers for every ``n`` and steepness, on :func:`interior_points` at least
+    ``margin`` of a cell from the cell edges; ``limit`` is the paraboloid's ``h (2 − h/2)``."""
     rows = []
     for n in ns:
         points = interior_points(n, domain=domain, margin=margin)
@@ -202,6 +203,21 @@ def error_table(f: str | Target = "x1**2 + x2**2", ns=(2, 4, 8, 16), steepnesses
             err = sup_error(build(f, n, steepness=w, domain=domain), f, points)
             rows.append({"n": n, "steepness": w, "sup_error": err, "limit": limit_sup_error(n)})
     return rows
+
+
+def grid_values(fn, domain=(0.0, 1.0, 0.0, 1.0), n: int = 100):
+    """``(xs, ys, Z)``: a net (`(N, 2) → (N, 1)`) or a target ``f(x1, x2)`` on an ``n × n`` grid;
+    ``Z`` `(n, n)` numpy, row ``i`` at ``ys[i]``."""
+    x0, x1, y0, y1 = check_extent(domain)
+    xs = torch.linspace(x0, x1, n, dtype=torch.float64)
+    ys = torch.linspace(y0, y1, n, dtype=torch.float64)
+    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
+    with torch.no_grad():
+        if isinstance(fn, nn.Module):
+            z = fn(torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)).reshape(gx.shape)
+        else:
+            z = (get_target(fn) if isinstance(fn, str) else fn)(gx, gy)
+    return xs.numpy(), ys.numpy(), z.numpy()
 
 
 def _check_int(name: str, value, low: int) -> int:
