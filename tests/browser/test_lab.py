@@ -20,8 +20,13 @@ def _train(page):
 
 
 def _hover(page):
+    page.wait_for_selector("#regions-3d .svg-container", timeout=60_000)
     box = page.locator("#regions-canvas").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
+
+
+def _plotted(selector):
+    return lambda page: page.wait_for_selector(f"{selector} .svg-container", timeout=60_000)
 
 
 PANELS = {  # panel → (URL state, selector that appears when it has drawn, what to do before the screenshot)
@@ -29,8 +34,8 @@ PANELS = {  # panel → (URL state, selector that appears when it has drawn, wha
     "canvas": ("#canvas?x=0.1&y=-0.05&span=0.6", "#canvas-view[data-ready=true]", None),
     "regions": ("#regions?widths=16,16,16&seed=1&three_d=true", "#regions-count[data-count]", _hover),
     "fit": ("#fit?task=classification&target=spiral&layers=3&units=12&speed=20", "#fit-stats[data-step]", _train),
-    "towers": ("#towers?n=10&steepness=300", "#towers-status[data-sup-error]", None),
-    "explain": ("#explain", "#explain-numbers[data-phase]", None),
+    "towers": ("#towers?n=10&steepness=300", "#towers-status[data-sup-error]", _plotted("#towers-3d")),
+    "explain": ("#explain", "#explain-numbers[data-phase]", _plotted("#explain-phase")),
 }
 
 
