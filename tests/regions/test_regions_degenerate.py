@@ -76,3 +76,13 @@ def test_tiny_sliver_is_kept():
     assert reg.count == 4
     assert reg.areas.min() < 1e-6
     reg.check()
+
+
+def test_an_affine_net_is_one_region():
+    import torch
+
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
+    reg = nm.linear_regions(net, domain=(0, 1, 0, 2))
+    assert reg.count == 1 and reg.areas[0] == pytest.approx(2.0)
+    reg.check()
+    assert nm.regions_on_segment(net, [0, 0], [1, 1]).count == 1

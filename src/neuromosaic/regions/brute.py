@@ -24,7 +24,7 @@ def grid_patterns(net, domain=None, plane: Plane | None = None, *, size: int = 5
     parts = []
     for lo in range(0, st.shape[0], chunk):
         _, pre = program.forward(plane.to_input(st[lo:lo + chunk]), record=True)
-        parts.append(encode_patterns(program, pre))
+        parts.append(encode_patterns(program, pre, len(st[lo:lo + chunk])))
     return np.concatenate(parts)
 
 

@@ -46,7 +46,7 @@ class _Density:
         s, t = np.linspace(s0, s1, G + 1), np.linspace(t0, t1, G + 1)
         st = np.stack(np.meshgrid(s, t), axis=-1).reshape(-1, 2)  # row j = t[j]
         _, pre = program.forward(st @ A.T + c, record=True)
-        codes = encode_patterns(program, pre).reshape(G + 1, G + 1, -1)
+        codes = encode_patterns(program, pre, len(st)).reshape(G + 1, G + 1, -1)
         ones = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(1)
         self.across = ones[codes[:, 1:] ^ codes[:, :-1]].sum(-1)  # (G+1, G): along s
         self.up = ones[codes[1:] ^ codes[:-1]].sum(-1)  # (G, G+1): along t

@@ -58,8 +58,8 @@ def _live_after(step, live: int) -> int:
     return live
 
 
-def encode_patterns(program: Program, pre: list[np.ndarray]) -> np.ndarray:
-    """Pattern bytes `(n, nbytes)` of points from their recorded pre-activations (see
+def encode_patterns(program: Program, pre: list[np.ndarray], n: int) -> np.ndarray:
+    """Pattern bytes `(n, nbytes)` of ``n`` points from their recorded pre-activations (see
     :meth:`Program.forward`), in the layout of :func:`code_layout`."""
     from .modules import pattern_codes
 
@@ -69,7 +69,6 @@ def encode_patterns(program: Program, pre: list[np.ndarray]) -> np.ndarray:
     for step, z in zip(cutting, pre, strict=True):
         codes = pattern_codes(step, z)
         parts.append(codes if isinstance(step, MaxGroups) else np.packbits(codes, axis=1))
-    n = pre[0].shape[0] if pre else 0
     return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0), np.uint8)
 
 

@@ -125,7 +125,7 @@ def regions_on_segment(net, a, b, *, input_shape=None) -> SegmentRegions:
     t, Y = cut_segment(program, a, b)
     mids = 0.5 * (t[:-1] + t[1:])
     _, pre = program.forward(a + mids[:, None] * (b - a), record=True)
-    patterns = encode_patterns(program, pre)
+    patterns = encode_patterns(program, pre, len(mids))
     # merge neighbouring pieces with one pattern (a max tournament can cut where the argmax stays)
     same = np.all(patterns[1:] == patterns[:-1], axis=1)
     keep_pt = np.concatenate([[True], ~same, [True]])

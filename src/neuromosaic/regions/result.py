@@ -265,4 +265,4 @@ def patterns_at(regions: Regions, st: np.ndarray):
     points `(m, 2)`, computed by a direct float64 forward pass of the compiled program."""
     x = regions.plane.to_input(st)
     out, pre = regions.program.forward(x, record=True)
-    return out, encode_patterns(regions.program, pre), pre
+    return out, encode_patterns(regions.program, pre, len(st)), pre

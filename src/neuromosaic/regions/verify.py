@@ -84,7 +84,7 @@ def check_regions(reg, *, rtol: float = 1e-7) -> dict:
             max_torch_err = max(max_torch_err, terr)
             if terr > rtol * y_scale:
                 _fail(f"the compiled program and the torch module disagree by {terr:.3g} at {st[0].tolist()}")
-        codes = encode_patterns(reg.program, pre)
+        codes = encode_patterns(reg.program, pre, len(st))
         bad = codes != face_codes[sl]
         if bad.any():
             amb = _ambiguous(reg, steps, pre, bad, rtol)
