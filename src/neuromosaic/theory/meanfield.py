@@ -303,8 +303,14 @@ def _pair_expect(act: _Act, q: float, c: float, f: Callable, g: Callable) -> flo
     """``E[f(u1) g(u2)]`` for ``(u1, u2)`` Gaussian with variances ``q`` and correlation ``c``:
     ``u2 | u1 ~ N(c·u1, q(1 − c²))``, an inner rule per outer node."""
     x1, w1 = _rule(0.0, q, act)
-    x2, w2 = _rules(c * x1, q * max(0.0, 1.0 - c * c), act, panels=24, feature=1.0, order=6)
-    inner = np.sum(w2 * g(x2), axis=1)
+    inner = np.empty_like(x1)
+    # the inner rules are (outer nodes × inner nodes): build them in slices so that a wide
+    # Gaussian over a periodic activation (thousands of nodes each way) stays in bounded memory
+    step = max(1, 4_000_000 // (6 * (4000 if act.periodic else 100)))  # ≤ ~32 MB per array
+    for lo in range(0, x1.size, step):
+        x2, w2 = _rules(c * x1[lo:lo + step], q * max(0.0, 1.0 - c * c), act, panels=24,
+                        feature=1.0, order=6)
+        inner[lo:lo + step] = np.sum(w2 * g(x2), axis=1)
     return float(w1 @ (f(x1) * inner))
 
 
