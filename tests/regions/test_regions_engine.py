@@ -134,3 +134,12 @@ def test_netspec_is_built():
     reg = nm.linear_regions(spec, domain=(-1, 1, -1, 1))
     assert reg.count == regioncam_count(spec.build(dtype=torch.float64)[:-1], 1.0)
     reg.check()
+
+
+def test_progress_is_called_per_layer():
+    calls2, calls3 = [], []
+    net = mlp([8, 8], seed=7)
+    nm.linear_regions(net, domain=(-1, 1, -1, 1), progress=lambda d, t: calls2.append((d, t)))
+    nm.linear_regions(net, domain=(-1, 1, -1, 1), progress=lambda d, t, f: calls3.append((d, t, f)))
+    assert [d for d, _ in calls2] == list(range(1, len(net) + 1))  # one call per step (module)
+    assert calls3[-1][0] == calls3[-1][1] and calls3[-1][2] >= 1

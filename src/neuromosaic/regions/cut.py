@@ -188,6 +188,22 @@ def _cut_tile(program, A, c, rect, max_regions, cb) -> dict:
                 F=mesh.F[:nf].copy(), deg=mesh.deg[:nf].copy(), codes=mesh.codes[:nf].copy())
 
 
+def _adapt_progress(progress):
+    """Accept ``progress(done, total)`` as well as ``progress(done, total, faces)``."""
+    if progress is None:
+        return None
+    import inspect
+
+    try:
+        params = inspect.signature(progress).parameters.values()
+    except (TypeError, ValueError):
+        return progress
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in params) or len(positional) >= 3:
+        return progress
+    return lambda done, total, faces: progress(done, total)
+
+
 def grid_tiles(rect, nx: int, ny: int) -> list[tuple[float, float, float, float]]:
     """``nx`` by ``ny`` equal tiles of ``rect``."""
     s0, s1, t0, t1 = rect
@@ -221,8 +237,8 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
         plane: a :class:`~neuromosaic.plane.Plane` (a rectangle in a 2-D slice of the input space);
             give exactly one of ``domain`` and ``plane``.
         max_regions: stop with :class:`~neuromosaic.errors.TooLargeError` past this many regions.
-        progress: ``progress(done_steps, total_steps, faces_so_far)``, called after every step
-            (layer) of every tile.
+        progress: ``progress(done_steps, total_steps, faces_so_far)`` (or ``progress(done, total)``),
+            called after every step (layer) of every tile.
         tiles: ``(nx, ny)``: a grid of equal tiles; default: one tile for small partitions, else
             a quadtree whose tiles keep a worker's mesh near ``TILE_STATE_BYTES``.
         workers: processes for the tiles (default: the usable cores).
@@ -238,6 +254,7 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
         raise SpecError(f"max_regions must be a positive integer, got {max_regions!r}")
     A, c = plane.affine()
     workers = _workers() if workers is None else max(1, int(workers))
+    progress = _adapt_progress(progress)
     start = time.perf_counter()
     with one_blas_thread():
         if tiles is None:
