@@ -19,9 +19,10 @@ from .atomic import atomic_write_bytes
 CHUNK = "neuromosaic"
 
 
-def encode_png(image: np.ndarray, metadata: dict | None = None) -> bytes:
+def encode_png(image: np.ndarray, metadata: dict | None = None, *, compress_level: int = 6) -> bytes:
     """PNG bytes of a uint8 image `(H, W)`, `(H, W, 1)` or `(H, W, 3)`, with ``metadata`` as JSON
-    in the ``neuromosaic`` text chunk. The same array and metadata give the same bytes."""
+    in the ``neuromosaic`` text chunk. The same array and metadata give the same bytes.
+    ``compress_level`` 1 encodes about 5× faster (live previews), 6 is the files' default."""
     arr = np.asarray(image)
     if arr.dtype != np.uint8:
         raise InputError(f"image must be uint8, got {arr.dtype}")
@@ -33,7 +34,7 @@ def encode_png(image: np.ndarray, metadata: dict | None = None) -> bytes:
     if metadata is not None:
         info.add_text(CHUNK, json.dumps(metadata, sort_keys=True, separators=(",", ":")))
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(arr)).save(buf, format="PNG", pnginfo=info, compress_level=6)
+    Image.fromarray(np.ascontiguousarray(arr)).save(buf, format="PNG", pnginfo=info, compress_level=compress_level)
     return buf.getvalue()
 
 

@@ -65,11 +65,17 @@ def load_npz_weights(source, *, max_bytes: int = MAX_NPZ_BYTES) -> tuple[list[tu
         if len(source) > max_bytes:
             raise InputError(f"weights upload of {len(source)} bytes is over the {max_bytes} byte cap")
         source = io.BytesIO(source)
+    head = source.read(4)
+    source.seek(0)
+    if head != b"PK\x03\x04":  # an .npz is a zip archive; anything else np.load would try to unpickle
+        raise InputError(f"{name} is not an .npz file (no zip header)")
     try:
         with np.load(source, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except ValueError as exc:
-        raise InputError(f"{name}: cannot read .npz without pickle ({exc})") from None
+        if "pickle" in str(exc).lower():
+            raise InputError(f"{name}: holds pickled objects, which are refused (allow_pickle=False)") from None
+        raise InputError(f"{name} is not an .npz file: {exc}") from None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputError(f"{name} is not an .npz file: {exc}") from None
     activation = "relu"

@@ -6,15 +6,12 @@ units and whose ``center`` is the tile's centre, so neighbouring tiles meet exac
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from PIL import Image, PngImagePlugin
 
-from ..io.png import CHUNK
+from ..io.png import encode_png
 from ..paint import RECIPES, PaintConfig, png_bytes, render_config
 from ..paint.color import COLORS
 from ..paint.render import INPUTS, input_count
@@ -43,12 +40,7 @@ def check_paint_caps(cfg: PaintConfig, limits) -> None:
 def preview_png(image, cfg: PaintConfig) -> bytes:
     """PNG with the same config chunk as :func:`png_bytes`, at zlib level 1: about 5× faster to
     encode and 20 % bigger, which is the right trade over loopback for live previews."""
-    info = PngImagePlugin.PngInfo()
-    info.add_text(CHUNK, json.dumps(cfg.metadata(), sort_keys=True, separators=(",", ":")))
-    pixels = image[:, :, 0] if image.shape[2] == 1 else image
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="PNG", pnginfo=info, compress_level=1)
-    return buf.getvalue()
+    return encode_png(image, cfg.metadata(), compress_level=1)
 
 
 def _paint_job(cfg: PaintConfig, download: bool) -> bytes:
