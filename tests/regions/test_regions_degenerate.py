@@ -86,3 +86,21 @@ def test_an_affine_net_is_one_region():
     assert reg.count == 1 and reg.areas[0] == pytest.approx(2.0)
     reg.check()
     assert nm.regions_on_segment(net, [0, 0], [1, 1]).count == 1
+
+
+def test_integer_weight_nets_full_of_coincidences_verify_exactly():
+    # small integer weights: many concurrent and parallel hyperplanes, hyperplanes through
+    # vertices and along edges, units identically zero on whole regions. Exact rationals confirm
+    # every region (regioncam, float32, reports one extra face on several of these).
+    from neuromosaic.regions.exact import verify_exact
+
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        widths = [int(v) for v in rng.integers(2, 7, size=rng.integers(1, 4))]
+        sizes = [2, *widths, 1]
+        layers = [(rng.integers(-2, 3, size=(b, a)).astype(float), rng.integers(-2, 3, size=b) / 2.0)
+                  for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        reg = nm.linear_regions(net_from(layers), domain=(-2, 2, -2, 2))
+        reg.check()
+        rep = verify_exact(reg)
+        assert rep.ok and rep.area_sum == 16
