@@ -102,3 +102,12 @@ def test_library_bad_inputs():
         net[0].weight[0, 0] = float("nan")
     with pytest.raises(nm.NeuromosaicError, match="NaN"):
         nm.linear_regions(net, plane=nm.Plane([0, 0, 0], [1, 0, 0], [0, 1, 0]))
+
+
+def test_verify_and_surface(tmp_path, capsys):
+    surf = tmp_path / "s.png"
+    code, out, err = _run(capsys, "regions", "--arch", "2,8,8,1", "--seed", "1", "--verify",
+                          "--surface", str(surf), "--quiet")
+    assert code == 0, err
+    assert "verify (exact rationals): ok; areas sum to 4 of 4" in out
+    assert surf.read_bytes()[:4] == b"\x89PNG"
