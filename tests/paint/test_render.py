@@ -75,24 +75,47 @@ def test_pixel_axes_conventions():
     np.testing.assert_allclose(ys, [0, 2])
 
 
-def test_fast_tanh_is_within_1e6_of_tanh():
-    """The folded sigmoid 2σ(2a) − 1 against tanh, for one unit over a wide dense range."""
+@pytest.fixture(params=[True, False], ids=["folded", "numpy-tanh"])
+def folding(request, monkeypatch):
+    """Run a test with the fast mode's folded sigmoid forced on, then off (exact tanh)."""
+    from neuromosaic.paint import render
+
+    monkeypatch.setattr(render, "_folding_pays", lambda device: request.param)
+    return request.param
+
+
+def test_tanh_paths_are_within_1e6_of_tanh(folding):
+    """The folded sigmoid 2σ(2a) − 1, and the exact path's tanh, against float64 tanh for one
+    unit over a wide dense range."""
     lin = nn.Linear(1, 1)
     with torch.no_grad():
         lin.weight.fill_(1.0)
         lin.bias.zero_()
     a = torch.linspace(-20, 20, 400_001).unsqueeze(1)
-    steps = compile_steps(nn.Sequential(lin, nn.Tanh()), fast=True, device="cpu")
-    got = run_steps(steps, a).double()
-    assert (got - torch.tanh(a.double())).abs().max().item() < 1e-6
+    for fast in (True, False):
+        steps = compile_steps(nn.Sequential(lin, nn.Tanh()), fast=fast, device="cpu")
+        got = run_steps(steps, a).double()
+        assert (got - torch.tanh(a.double())).abs().max().item() < 1e-6
 
 
 @pytest.mark.parametrize("recipe", ["normal", "depth-16", "uniform100", "pollock", "halving"])
-def test_fast_mode_moves_no_channel_by_more_than_one(recipe):
+def test_fast_mode_moves_no_channel_by_more_than_one(recipe, folding):
     cfg = RECIPES[recipe].config(size=96)
     exact = render_config(cfg).astype(int)
     fast = render_config(cfg.replace(fast=True)).astype(int)
     assert np.abs(exact - fast).max() <= 1
+
+
+def test_exact_mode_is_the_torch_forward_pass():
+    """The renderer's output equals ``net(coordinates)`` (up to float32 rounding)."""
+    cfg = RECIPES["normal"].config(size=48)
+    net = cfg.net_spec().build()
+    got = paint(net, 48, inputs="xy", output="float")
+    xs, ys = pixel_axes(48, 48)
+    coords = torch.tensor(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2), dtype=torch.float32)
+    with torch.no_grad():
+        ref = net(coords).numpy().reshape(48, 48, 3)
+    assert np.abs(got - ref).max() < 1e-4
 
 
 def test_same_bytes_whatever_the_worker_count():
