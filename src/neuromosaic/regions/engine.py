@@ -180,15 +180,26 @@ class Cutter:
         mesh.set_state(np.concatenate([mesh.vertex_values(), mesh.X[:mesh.nv, groups[:, 0]]], axis=1))
         tol = self._tol(mesh.X[:mesh.nv, :live])
         for a in range(1, k):
-            for u in range(n_out):
-                p = groups[u, a]
-                if p < 0:
-                    continue
-                r = run_cols[u]
-                mesh.split(int(p), 0.0, None, tol, minus=int(r))
-                self._check_size()
-                X = mesh.X
-                X[:mesh.nv, r] = np.maximum(X[:mesh.nv, r], X[:mesh.nv, p])
+            units = np.flatnonzero(groups[:, a] >= 0)
+            if units.size == 0:
+                continue
+            pieces, runs = groups[units, a], run_cols[units]
+            # faces where piece a may overtake the running max, for every unit at once
+            H = mesh.X[:mesh.nv, pieces] - mesh.X[:mesh.nv, runs]
+            cross = mesh.face_or(np.packbits(H > tol, axis=1)) & mesh.face_or(np.packbits(H < -tol, axis=1))
+            del H
+            crossT = np.zeros((cross.shape[1], mesh.F.shape[0]), dtype=np.uint8)
+            crossT[:, :mesh.nf] = cross.T
+            mesh.extra = [crossT]
+            del cross
+            for i, (p, r) in enumerate(zip(pieces, runs, strict=True)):
+                cand = np.flatnonzero(mesh.extra[0][i >> 3, :mesh.nf] & np.uint8(0x80 >> (i & 7)))
+                if cand.size:
+                    mesh.split(int(p), 0.0, cand, tol, minus=int(r))
+                    self._check_size()
+            mesh.extra = []
+            X = mesh.X
+            X[:mesh.nv, runs] = np.maximum(X[:mesh.nv, runs], X[:mesh.nv, pieces])
         from .modules import group_values
 
         mid = mesh.face_mean(np.arange(live))
