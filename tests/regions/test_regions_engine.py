@@ -91,6 +91,9 @@ def test_tiles_merge_to_the_same_partition(tiles):
     key = lambda r: sorted(zip(map(bytes, r.patterns), np.round(r.areas, 9), strict=True))  # noqa: E731
     assert key(many) == key(one)
     many.check()
+    for poly, area in zip(many.polygons, many.areas, strict=True):  # merged pieces: one convex polygon
+        x, y = poly[:, 0], poly[:, 1]
+        assert 0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y) == pytest.approx(area, rel=1e-9, abs=1e-14)
 
 
 def test_plane_slice_of_a_wider_net_matches_grid_and_check():
