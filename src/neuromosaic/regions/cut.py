@@ -121,16 +121,22 @@ def _quarters(rect):
     return [(s0, sm, t0, tm), (sm, s1, t0, tm), (s0, sm, tm, t1), (sm, s1, tm, t1)]
 
 
+try:  # made at import, not on the first cut: importing and scanning the libraries takes ~45 ms
+    from threadpoolctl import ThreadpoolController
+
+    _CONTROLLER = ThreadpoolController()
+except ImportError:  # optional: without it BLAS keeps its own threads
+    _CONTROLLER = None
+
+
 def one_blas_thread():
     """A context in which BLAS uses one thread: the engine's matrix products are many and small,
     and a threaded BLAS beside a second worker (or other processes) mostly waits on itself."""
     import contextlib
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it BLAS keeps its own threads
+    if _CONTROLLER is None:
         return contextlib.nullcontext()
-    return threadpool_limits(1)
+    return _CONTROLLER.limit(limits=1)
 
 
 def _run_tile(args):
