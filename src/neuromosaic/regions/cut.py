@@ -165,10 +165,13 @@ def run_tiles(program: Program, A, c, rects, *, max_regions=None,
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
-    queue = ctx.Manager().Queue() if progress is not None else None
+    import contextlib
+
     done_steps = [0] * len(rects)
     results: list = [None] * len(rects)
-    with ctx.Pool(workers) as pool:
+    with contextlib.ExitStack() as stack:
+        queue = stack.enter_context(ctx.Manager()).Queue() if progress is not None else None
+        pool = stack.enter_context(ctx.Pool(workers))
         jobs = [pool.apply_async(_run_tile, ((program, A, c, r, max_regions, queue, i),))
                 for i, r in enumerate(rects)]
         pending = set(range(len(rects)))
