@@ -104,3 +104,23 @@ def test_integer_weight_nets_full_of_coincidences_verify_exactly():
         reg.check()
         rep = verify_exact(reg)
         assert rep.ok and rep.area_sum == 16
+
+
+def test_property_random_nets_with_zeros_and_repeats_check_out():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    weights = st.sampled_from([0.0, 0.5, -0.5, 1.0, -1.0, 0.3, -0.7, 2.0])
+
+    @settings(max_examples=25, deadline=None, derandomize=True)
+    @given(st.lists(st.integers(1, 5), min_size=1, max_size=3), st.data())
+    def run(widths, data):
+        sizes = [2, *widths, 1]
+        layers = [(np.array(data.draw(st.lists(weights, min_size=a * b, max_size=a * b))).reshape(b, a),
+                   np.array(data.draw(st.lists(weights, min_size=b, max_size=b))))
+                  for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        reg = nm.linear_regions(net_from(layers), domain=(-1.5, 1.5, -1.5, 1.5))
+        s = reg.check()
+        assert s["area_error"] <= 1e-12 and reg.count >= 1
+
+    run()
