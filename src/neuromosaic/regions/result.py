@@ -57,20 +57,27 @@ class Regions:
 
     @classmethod
     def from_tiles(cls, net, program, plane, parts: list[dict]) -> Regions:
+        """Join the tiles' meshes (vertex ids offset). Consumes ``parts`` field by field, so that
+        the peak memory is the result plus one field, not twice the result."""
         offs = np.cumsum([0] + [len(p["P"]) for p in parts])
         D = max(p["F"].shape[1] for p in parts)
-        Fs = []
+        rects = [p["rect"] for p in parts]
+        face_tile = np.concatenate([np.full(len(p["F"]), i) for i, p in enumerate(parts)])
         for p, o in zip(parts, offs[:-1], strict=False):
-            F = p["F"] + o
+            F = p.pop("F")
+            F += o
             if F.shape[1] < D:
                 F = np.concatenate([F, np.repeat(F[:, :1], D - F.shape[1], axis=1)], axis=1)
-            Fs.append(F)
-        face_tile = np.concatenate([np.full(len(p["F"]), i) for i, p in enumerate(parts)])
-        return cls(net, program, plane, np.concatenate([p["P"] for p in parts]),
-                   np.concatenate([p["Y"] for p in parts]), np.concatenate(Fs),
-                   np.concatenate([p["deg"] for p in parts]),
-                   np.concatenate([p["codes"] for p in parts]), face_tile,
-                   [p["rect"] for p in parts])
+            p["F"] = F
+
+        def join(key):
+            out = np.concatenate([p[key] for p in parts])
+            for p in parts:
+                del p[key]
+            return out
+
+        P, Y, F, deg, codes = (join(k) for k in ("P", "Y", "F", "deg", "codes"))
+        return cls(net, program, plane, P, Y, F, deg, codes, face_tile, rects)
 
     # -- per-face data -----------------------------------------------------------------------
     @cached_property
@@ -232,18 +239,22 @@ def pattern_hash(codes: np.ndarray) -> np.ndarray:
     finaliser on every salted 8-byte word, summed): the same pattern gets the same hash (and
     colour) in every run."""
     n, nb = codes.shape
-    words = np.zeros((n, (nb + 7) // 8 * 8), np.uint8)
-    words[:, :nb] = codes
-    words = words.view(np.uint64)
-    salt = np.random.default_rng(12345).integers(0, 2**63, size=words.shape[1], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        x = words ^ salt
-        x ^= x >> np.uint64(30)
-        x *= np.uint64(0xBF58476D1CE4E5B9)
-        x ^= x >> np.uint64(27)
-        x *= np.uint64(0x94D049BB133111EB)
-        x ^= x >> np.uint64(31)
-        return x.sum(axis=1, dtype=np.uint64)
+    nw = (nb + 7) // 8
+    salt = np.random.default_rng(12345).integers(0, 2**63, size=nw, dtype=np.uint64)
+    out = np.empty(n, dtype=np.uint64)
+    step = 1 << 16  # in chunks: a few MB of temporaries, whatever n
+    for lo in range(0, n, step):
+        words = np.zeros((min(step, n - lo), nw * 8), np.uint8)
+        words[:, :nb] = codes[lo:lo + step]
+        with np.errstate(over="ignore"):
+            x = words.view(np.uint64) ^ salt
+            x ^= x >> np.uint64(30)
+            x *= np.uint64(0xBF58476D1CE4E5B9)
+            x ^= x >> np.uint64(27)
+            x *= np.uint64(0x94D049BB133111EB)
+            x ^= x >> np.uint64(31)
+            out[lo:lo + step] = x.sum(axis=1, dtype=np.uint64)
+    return out
 
 
 def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -253,7 +264,9 @@ def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     key = pattern_hash(codes)
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
-    if np.array_equal(codes[first[inv]], codes):
+    step = 1 << 16  # compare in chunks: no second copy of all the codes
+    if all(np.array_equal(codes[first[inv[lo:lo + step]]], codes[lo:lo + step])
+           for lo in range(0, len(codes), step)):
         return first, inv
     rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1]))).ravel()
     _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
