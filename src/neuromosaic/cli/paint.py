@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,25 +18,25 @@ from ..paint.gallery import gallery_items, index_html
 from .progress import progress_bar
 
 # Options shared by paint and animate; None means "not given" so --from/--recipe values stay.
-Size = Annotated[Optional[str], typer.Option("--size", help="N or WxH pixels (default 512).")]
-Layers = Annotated[Optional[int], typer.Option("--layers", help="Hidden layers (default 8).")]
-Width = Annotated[Optional[int], typer.Option("--width", help="Neurons per hidden layer (default 16).")]
-Widths = Annotated[Optional[str], typer.Option("--widths", help="Hidden widths, e.g. 128,64,32,16.")]
-Activation = Annotated[Optional[str], typer.Option("--activation", help="Hidden activation (default tanh).")]
-OutActivation = Annotated[Optional[str], typer.Option("--out-activation", help="Output activation (default sigmoid).")]
-Init = Annotated[Optional[str], typer.Option("--init", help="default | normal:S | uniform:A | xavier | kaiming (default normal:1).")]
-BiasInit = Annotated[Optional[str], typer.Option("--bias-init", help="Bias init; default keeps PyTorch's U(±1/√fan_in).")]
-Inputs = Annotated[Optional[str], typer.Option("--inputs", help="xy | xyr | xyrz (default xyr).")]
-ZDim = Annotated[Optional[int], typer.Option("--z-dim", help="Latent size for --inputs xyrz (default 8).")]
-Scale = Annotated[Optional[float], typer.Option("--scale", help="Zoom: the shorter side spans SCALE units (default 1; the article's 0.01).")]
-Center = Annotated[Optional[str], typer.Option("--center", help="X,Y of the image centre (pan).")]
-RawCoords = Annotated[Optional[bool], typer.Option("--raw-coords/--normalized-coords", help="Feed pixel indices 0..size (the article's first try).")]
-Color = Annotated[Optional[str], typer.Option("--color", help="rgb | gray | hsv (default rgb).")]
-Seed = Annotated[Optional[int], typer.Option("--seed", help="Seed of the weights (default 0).")]
-Device = Annotated[Optional[str], typer.Option("--device", help="auto | cpu | cuda (default auto).")]
-Fast = Annotated[Optional[bool], typer.Option("--fast/--exact", help="Fast tanh (error < 1e-6; 8-bit values move by at most 1).")]
-From = Annotated[Optional[Path], typer.Option("--from", help="Re-render a PNG made by neuromosaic (its embedded config); other options override single fields.")]
-RecipeOpt = Annotated[Optional[str], typer.Option("--recipe", help="One of the article's experiments by name (see `neuromosaic gallery`).")]
+Size = Annotated[str | None, typer.Option("--size", help="N or WxH pixels (default 512).")]
+Layers = Annotated[int | None, typer.Option("--layers", help="Hidden layers (default 8).")]
+Width = Annotated[int | None, typer.Option("--width", help="Neurons per hidden layer (default 16).")]
+Widths = Annotated[str | None, typer.Option("--widths", help="Hidden widths, e.g. 128,64,32,16.")]
+Activation = Annotated[str | None, typer.Option("--activation", help="Hidden activation (default tanh).")]
+OutActivation = Annotated[str | None, typer.Option("--out-activation", help="Output activation (default sigmoid).")]
+Init = Annotated[str | None, typer.Option("--init", help="default | normal:S | uniform:A | xavier | kaiming (default normal:1).")]
+BiasInit = Annotated[str | None, typer.Option("--bias-init", help="Bias init; default keeps PyTorch's U(±1/√fan_in).")]
+Inputs = Annotated[str | None, typer.Option("--inputs", help="xy | xyr | xyrz (default xyr).")]
+ZDim = Annotated[int | None, typer.Option("--z-dim", help="Latent size for --inputs xyrz (default 8).")]
+Scale = Annotated[float | None, typer.Option("--scale", help="Zoom: the shorter side spans SCALE units (default 1; the article's 0.01).")]
+Center = Annotated[str | None, typer.Option("--center", help="X,Y of the image centre (pan).")]
+RawCoords = Annotated[bool | None, typer.Option("--raw-coords/--normalized-coords", help="Feed pixel indices 0..size (the article's first try).")]
+Color = Annotated[str | None, typer.Option("--color", help="rgb | gray | hsv (default rgb).")]
+Seed = Annotated[int | None, typer.Option("--seed", help="Seed of the weights (default 0).")]
+Device = Annotated[str | None, typer.Option("--device", help="auto | cpu | cuda (default auto).")]
+Fast = Annotated[bool | None, typer.Option("--fast/--exact", help="Fast tanh (error < 1e-6; 8-bit values move by at most 1).")]
+From = Annotated[Path | None, typer.Option("--from", help="Re-render a PNG made by neuromosaic (its embedded config); other options override single fields.")]
+RecipeOpt = Annotated[str | None, typer.Option("--recipe", help="One of the article's experiments by name (see `neuromosaic gallery`).")]
 
 
 def build_config(*, from_png: Path | None = None, recipe: str | None = None, **given) -> PaintConfig:
@@ -118,7 +118,7 @@ def animate_cmd(
     frames: Annotated[int, typer.Option("--frames", help="Number of frames.")] = 96,
     fps: Annotated[float, typer.Option("--fps", help="Frames per second.")] = 24.0,
     keyframes: Annotated[int, typer.Option("--keyframes", help="Random keyframes of the loop (walk, morph).")] = 4,
-    zoom: Annotated[Optional[float], typer.Option("--zoom", help="Zoom animation: final scale factor, e.g. 0.01 (implies --mode zoom).")] = None,
+    zoom: Annotated[float | None, typer.Option("--zoom", help="Zoom animation: final scale factor, e.g. 0.01 (implies --mode zoom).")] = None,
     size: Size = None, layers: Layers = None, width: Width = None, widths: Widths = None,
     activation: Activation = None, init: Init = None, z_dim: ZDim = None, scale: Scale = None,
     center: Center = None, color: Color = None, seed: Seed = None, device: Device = None,
