@@ -96,7 +96,7 @@ def plan_tiles(program: Program, A, c, rect, workers: int) -> list[tuple[float, 
         return [rect]
     density = _Density(program, A, c, rect)
     est = density.estimate(rect)
-    if est < 20000 or (workers == 1 and est < 50000):
+    if est < 50000:  # below this, forking and merging cost about what a second core saves
         return [rect]
     per_tile = TILE_STATE_BYTES / (_state_width(program) * 8 * 2.5)  # vertices ~ regions
     tiles = [(est, rect)]
