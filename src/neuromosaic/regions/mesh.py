@@ -212,14 +212,12 @@ class Mesh:
 
 def _compact(E: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Left-pack the kept entries of every row, padding with the row's first kept entry."""
-    deg = keep.sum(axis=1)
+    rows, cols = np.nonzero(keep)  # row-major: each row's kept entries in order
+    deg = np.bincount(rows, minlength=E.shape[0])
     width = int(deg.max())
-    pos = np.cumsum(keep, axis=1) - 1
-    r = np.broadcast_to(np.arange(E.shape[0])[:, None], E.shape)
-    out = np.empty((E.shape[0], width), dtype=np.int64)
-    out[r[keep], pos[keep]] = E[keep]
-    pad = np.arange(width)[None, :] >= deg[:, None]
-    out = np.where(pad, out[:, :1], out)
+    pos = np.arange(rows.size) - (np.cumsum(deg) - deg)[rows]
+    out = np.repeat(E[np.arange(E.shape[0]), np.argmax(keep, axis=1)][:, None], width, axis=1)
+    out[rows, pos] = E[rows, cols]
     return out, deg
 
 
