@@ -181,3 +181,19 @@ def test_paint_result_shows_inline_in_a_notebook():
     img = nm.paint(nm.NetSpec().build(), 24)
     png = img._repr_png_()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and isinstance(img, np.ndarray) and img.dtype == np.uint8
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+def test_cuda_paints_what_the_cpu_paints():
+    cfg = PaintConfig(size=64, seed=3)
+    cpu = render_config(cfg.replace(device="cpu")).astype(int)
+    for fast in (False, True):
+        gpu = render_config(cfg.replace(device="cuda", fast=fast)).astype(int)
+        assert np.abs(cpu - gpu).max() <= 1
+
+
+def test_cuda_without_a_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(SpecError, match="no CUDA GPU"):
+        render_config(PaintConfig(size=8, device="cuda"))
