@@ -11,10 +11,10 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from torch import nn
 
 from .errors import InputError, SpecError, one_line
@@ -122,6 +122,21 @@ def check_activation(name: str, *, what: str = "activation") -> str:
     return key
 
 
+def _init_name(text: str) -> str:
+    return str(InitSpec.parse(text))
+
+
+def _bias_init_name(text: str | None) -> str | None:
+    return None if text in (None, "") else str(InitSpec.parse(text, what="bias_init"))
+
+
+# Field types shared by every model that names an activation or an init (NetSpec, PaintConfig,
+# FitConfig, the lab's and the sweep's models): one validation, one error message.
+ActivationName = Annotated[str, AfterValidator(check_activation)]
+InitName = Annotated[str, AfterValidator(_init_name)]
+BiasInitName = Annotated[str | None, AfterValidator(_bias_init_name)]
+
+
 def make_activation(name: str) -> nn.Module:
     """A fresh module for activation ``name`` (see ``ACTIVATIONS``)."""
     return ACTIVATIONS[check_activation(name)]()
@@ -148,10 +163,10 @@ class NetSpec(BaseModel):
     inputs: int = 3
     widths: tuple[int, ...] = (16,) * 8
     outputs: int = 3
-    activation: str = "tanh"
-    out_activation: str = "sigmoid"
-    init: str = "normal:1"
-    bias_init: str | None = None
+    activation: ActivationName = "tanh"
+    out_activation: ActivationName = "sigmoid"
+    init: InitName = "normal:1"
+    bias_init: BiasInitName = None
     seed: int = 0
 
     def __init__(self, **data: Any):
@@ -174,21 +189,6 @@ class NetSpec(BaseModel):
         if bad:
             raise ValueError(f"every width must be >= 1, got {list(v)}")
         return tuple(v)
-
-    @field_validator("activation", "out_activation")
-    @classmethod
-    def _act(cls, v: str) -> str:
-        return check_activation(v)
-
-    @field_validator("init")
-    @classmethod
-    def _init(cls, v: str) -> str:
-        return str(InitSpec.parse(v))
-
-    @field_validator("bias_init")
-    @classmethod
-    def _bias_init(cls, v: str | None) -> str | None:
-        return None if v is None else str(InitSpec.parse(v, what="bias_init"))
 
     @field_validator("seed")
     @classmethod
@@ -304,7 +304,7 @@ def validation_message(exc: ValidationError) -> str:
         got = err.get("input")
         if err.get("type") == "extra_forbidden":
             parts.append(f"unknown field {loc!r}")
-        elif "got" in msg:
+        elif "got" in msg or repr(got) in msg:
             parts.append(f"{loc}: {msg}")
         else:
             parts.append(f"{loc}: {msg} (got {got!r})")

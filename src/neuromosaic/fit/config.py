@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..errors import SpecError
 from ..plane import check_extent
-from ..spec import InitSpec, check_activation, validation_message
+from ..spec import ActivationName, InitName, validation_message
 from .targets import DATASETS, get_target
 
 MAX_UNITS = 4096        # units in one hidden layer
@@ -52,7 +52,7 @@ class FitConfig(BaseModel):
     target: str = "paraboloid"
     task: Literal["regression", "surface", "classification"] = "regression"
     hidden: tuple[int, ...] = (6,)
-    activation: str = "relu"
+    activation: ActivationName = "relu"
     domain: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)
     n_train: int = 1000
     n_test: int = 500
@@ -65,7 +65,7 @@ class FitConfig(BaseModel):
     snapshot_every: int | None = None
     eval_every: int | None = None
     early_stop: int | None = None
-    init: str = "default"
+    init: InitName = "default"
     restarts: int = 1
     seed: int = 0
 
@@ -98,16 +98,6 @@ class FitConfig(BaseModel):
         if len(v) > MAX_DEPTH or any(w > MAX_UNITS for w in v):
             raise ValueError(f"at most {MAX_DEPTH} layers of at most {MAX_UNITS} units, got {list(v)}")
         return v
-
-    @field_validator("activation")
-    @classmethod
-    def _activation(cls, v: str) -> str:
-        return check_activation(v)
-
-    @field_validator("init")
-    @classmethod
-    def _init(cls, v: str) -> str:
-        return str(InitSpec.parse(v))
 
     @field_validator("domain", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from ..errors import SpecError
-from ..spec import InitSpec, NetSpec, check_activation, validation_message
+from ..spec import ActivationName, BiasInitName, InitName, NetSpec, validation_message
 from .color import COLORS
 from .render import INPUTS, input_count, parse_size
 
@@ -28,10 +28,10 @@ class PaintConfig(BaseModel):
     layers: int = 8
     width: int = 16
     widths: tuple[int, ...] | None = None
-    activation: str = "tanh"
-    out_activation: str = "sigmoid"
-    init: str = "normal:1"
-    bias_init: str | None = None
+    activation: ActivationName = "tanh"
+    out_activation: ActivationName = "sigmoid"
+    init: InitName = "normal:1"
+    bias_init: BiasInitName = None
     inputs: str = "xyr"
     z_dim: int = 8
     z: tuple[float, ...] | None = None
@@ -79,21 +79,6 @@ class PaintConfig(BaseModel):
         if not 1 <= v <= 4096:
             raise ValueError(f"must be between 1 and 4096, got {v}")
         return v
-
-    @field_validator("activation", "out_activation")
-    @classmethod
-    def _act(cls, v: str) -> str:
-        return check_activation(v)
-
-    @field_validator("init")
-    @classmethod
-    def _init(cls, v: str) -> str:
-        return str(InitSpec.parse(v))
-
-    @field_validator("bias_init")
-    @classmethod
-    def _bias(cls, v: str | None) -> str | None:
-        return None if v in (None, "") else str(InitSpec.parse(v, what="bias_init"))
 
     @field_validator("inputs")
     @classmethod
