@@ -142,7 +142,18 @@ def make_activation(name: str) -> nn.Module:
     return ACTIVATIONS[check_activation(name)]()
 
 
-class NetSpec(BaseModel):
+class Validated(BaseModel):
+    """A pydantic model whose validation errors are one-line ``SpecError``s (exit 2 on the CLI,
+    HTTP 422 in the lab). NetSpec, PaintConfig and FitConfig build on it."""
+
+    def __init__(self, **data: Any):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise SpecError(validation_message(exc)) from None
+
+
+class NetSpec(Validated):
     """A validated description of an MLP ``inputs → widths… → outputs``.
 
     Arguments:
@@ -168,12 +179,6 @@ class NetSpec(BaseModel):
     init: InitName = "normal:1"
     bias_init: BiasInitName = None
     seed: int = 0
-
-    def __init__(self, **data: Any):
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise SpecError(validation_message(exc)) from None
 
     @field_validator("inputs", "outputs")
     @classmethod

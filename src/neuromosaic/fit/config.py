@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import ConfigDict, field_validator
 
 from ..errors import SpecError
 from ..plane import check_extent
-from ..spec import ActivationName, InitName, validation_message
+from ..spec import ActivationName, InitName, Validated
 from .targets import DATASETS, get_target
 
 MAX_UNITS = 4096        # units in one hidden layer
@@ -21,7 +21,7 @@ MAX_STEPS = 1_000_000
 DEFAULT_LR = {"adam": 0.01, "sgd": 0.05, "lbfgs": 1.0}
 
 
-class FitConfig(BaseModel):
+class FitConfig(Validated):
     """A training run.
 
     Arguments:
@@ -70,10 +70,7 @@ class FitConfig(BaseModel):
     seed: int = 0
 
     def __init__(self, **data: Any):
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise SpecError(validation_message(exc)) from None
+        super().__init__(**data)
         self._check_target()
 
     @field_validator("hidden", mode="before")

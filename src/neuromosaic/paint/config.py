@@ -10,15 +10,14 @@ import math
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 
-from ..errors import SpecError
-from ..spec import ActivationName, BiasInitName, InitName, NetSpec, validation_message
+from ..spec import ActivationName, BiasInitName, InitName, NetSpec, Validated
 from .color import COLORS
 from .render import INPUTS, input_count, parse_size
 
 
-class PaintConfig(BaseModel):
+class PaintConfig(Validated):
     """A CPPN and how to render it. Defaults: 8 hidden layers × 16, tanh, sigmoid output,
     ``normal:1`` weights, inputs x, y, r, 512×512, seed 0."""
 
@@ -42,12 +41,6 @@ class PaintConfig(BaseModel):
     seed: int = 0
     fast: bool = False
     device: str = "auto"
-
-    def __init__(self, **data: Any):
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise SpecError(validation_message(exc)) from None
 
     @field_validator("size", mode="before")
     @classmethod
