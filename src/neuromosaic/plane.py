@@ -58,14 +58,20 @@ class Plane:
         self.v = _vector("v", v, n)
         if n < 2:
             raise SpecError(f"a plane needs an input space of dimension >= 2, got {n}")
-        if np.linalg.matrix_rank(np.stack([self.u, self.v]), tol=1e-12) < 2:
+        # smallest singular value of [u; v] from the 2x2 Gram matrix (lambda_min = det / lambda_max)
+        a, b, c = float(self.u @ self.u), float(self.u @ self.v), float(self.v @ self.v)
+        lam_max = 0.5 * (a + c) + math.sqrt(0.25 * (a - c) ** 2 + b * b)
+        if lam_max == 0 or max(a * c - b * b, 0.0) / lam_max < 1e-24:
             raise SpecError("u and v must be linearly independent (they span the plane)")
         self.extent = check_extent(extent, name="extent")
 
     @classmethod
     def rect(cls, x0: float, x1: float, y0: float, y1: float) -> Plane:
         """The domain ``[x0, x1] × [y0, y1]`` of a 2-input network."""
-        return cls([0.0, 0.0], [1.0, 0.0], [0.0, 1.0], (x0, x1, y0, y1))
+        plane = cls.__new__(cls)  # the axes need no checks
+        plane.origin, plane.u, plane.v = np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0])
+        plane.extent = check_extent((x0, x1, y0, y1), name="extent")
+        return plane
 
     @classmethod
     def through(cls, p0, p1, p2, *, margin: float = 0.1) -> Plane:

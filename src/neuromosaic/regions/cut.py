@@ -9,6 +9,7 @@ intersection of half-planes), the pieces with equal patterns are one region, and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -132,8 +133,6 @@ except ImportError:  # optional: without it BLAS keeps its own threads
 def one_blas_thread():
     """A context in which BLAS uses one thread: the engine's matrix products are many and small,
     and a threaded BLAS beside a second worker (or other processes) mostly waits on itself."""
-    import contextlib
-
     if _CONTROLLER is None:
         return contextlib.nullcontext()
     return _CONTROLLER.limit(limits=1)
@@ -165,8 +164,6 @@ def run_tiles(program: Program, A, c, rects, *, max_regions=None,
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
-    import contextlib
-
     done_steps = [0] * len(rects)
     results: list = [None] * len(rects)
     with contextlib.ExitStack() as stack:
@@ -265,8 +262,12 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
     workers = _workers() if workers is None else max(1, int(workers))
     progress = _adapt_progress(progress)
     start = time.perf_counter()
-    with one_blas_thread():
-        if tiles is None:
+    # a small net (one tile, small products) needs no BLAS limit; setting one costs ~20 µs
+    small = tiles is None and _units(program) <= 128
+    with contextlib.nullcontext() if small else one_blas_thread():
+        if small:
+            rects = [plane.extent]
+        elif tiles is None:
             rects = plan_tiles(program, A, c, plane.extent, workers)
         else:
             nx, ny = (int(v) for v in tiles)

@@ -16,6 +16,8 @@ partition thinner than the tolerance (in value) are merged into a neighbour.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..errors import TooLargeError
@@ -23,6 +25,49 @@ from .mesh import Mesh
 from .modules import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_step
 
 TOL_REL = 1e-10
+
+#: which implementation cuts elementwise steps: "numba" (compiled kernel, see :mod:`._kernel`;
+#: used when Numba imports) or "numpy" (:meth:`Mesh.split` per unit). Tests run both.
+KERNEL = os.environ.get("NEUROMOSAIC_REGIONS_KERNEL", "numba")
+
+
+_CUT_STEP: list = []  # [cut_step or None] once looked up
+
+
+def _kernel():
+    """The compiled cut of :mod:`._kernel`, or None (NumPy path) when disabled or Numba is missing."""
+    if KERNEL != "numba":
+        return None
+    if not _CUT_STEP:
+        try:
+            from ._kernel import cut_step
+        except ImportError:
+            cut_step = None
+        _CUT_STEP.append(cut_step)
+        if cut_step is not None:
+            _warm_up()
+    return _CUT_STEP[0]
+
+
+def _warm_up() -> None:
+    """One tiny cut through the whole pipeline: the first Numba dispatch, BLAS call and torch
+    conversion of a process each cost 0.1–10 ms once; pay them when the kernel loads."""
+    import torch
+
+    from .cut import linear_regions
+
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    with torch.no_grad():
+        for p, v in zip(net.parameters(), ([[1.0, 0.5], [-0.5, 1.0], [0.3, -1.0]], [0.1, -0.2, 0.05],
+                                           [[1.0, -1.0, 0.5]], [0.0]), strict=True):
+            p.copy_(torch.tensor(v))
+    linear_regions(net, domain=(-1.0, 1.0, -1.0, 1.0)).check()
+
+
+def load_kernel() -> bool:
+    """Load the compiled region kernel now (Numba: ~0.3 s from its disk cache, ~15 s the first
+    time on a machine) instead of in the first cut; True if it is used (see ``KERNEL``)."""
+    return _kernel() is not None
 
 
 def code_layout(program: Program) -> list[dict]:
@@ -33,6 +78,8 @@ def code_layout(program: Program) -> list[dict]:
     ``numpy.packbits``, unit-major; ``argmax``: one byte per max unit), ``offset``, ``nbytes``,
     ``units``, ``per_unit`` (breakpoints per unit, or pieces per max unit).
     """
+    if program._layout is not None:
+        return program._layout
     layout, offset, live = [], 0, program.in_dim
     for i, step in enumerate(program.steps):
         if isinstance(step, Elementwise) and step.kind != "identity":
@@ -47,6 +94,7 @@ def code_layout(program: Program) -> list[dict]:
                                units=n_out, per_unit=step.groups.shape[1]))
             offset += n_out
         live = _live_after(step, live)
+    program._layout = layout
     return layout
 
 
@@ -116,7 +164,8 @@ class Cutter:
         new = np.empty((mesh.X.shape[0], d_out + rest))
         np.matmul(mesh.X[:mesh.nv, :live], step.M.T, out=new[:mesh.nv, :d_out])
         new[:mesh.nv, :d_out] += step.c
-        new[:mesh.nv, d_out:] = mesh.X[:mesh.nv, live:]
+        if rest:
+            new[:mesh.nv, d_out:] = mesh.X[:mesh.nv, live:]
         mesh.set_state(new)
         self.live = d_out
 
@@ -131,6 +180,19 @@ class Cutter:
 
     def _elementwise(self, step: Elementwise, lay: dict) -> None:
         mesh, live = self.mesh, self.live
+        kernel = _kernel()
+        if kernel is not None:
+            if not mesh.X.flags.c_contiguous:
+                mesh.X = np.ascontiguousarray(mesh.X)
+            max_faces = -1 if self.max_regions is None else int(self.max_regions)
+            # tol = TOL_REL * max(1, max |values|), computed by the kernel
+            done = kernel(mesh, live, step.breakpoints, -TOL_REL, lay["offset"], max_faces,
+                          relu=step.kind == "relu")
+            if done is False:
+                self._check_size()
+            if done is None:
+                step.apply_(mesh.X[:mesh.nv, :live])
+            return
         tol = self._tol(mesh.X[:mesh.nv, :live])
         nbytes = (live + 7) // 8
         mesh.extra = [None]  # [cross bits of the current breakpoint, activation bits per breakpoint]

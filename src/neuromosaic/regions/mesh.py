@@ -27,19 +27,19 @@ _NEXT: dict[int, np.ndarray] = {}  # D -> index of the next column, cyclically
 class Mesh:
     """A conforming convex mesh of a rectangle; grows in place (capacity doubling)."""
 
-    def __init__(self, rect: tuple[float, float, float, float], X0: np.ndarray, n_codes: int):
+    def __init__(self, rect: tuple[float, float, float, float], X0: np.ndarray, n_codes: int,
+                 capacity: int = 256):
         s0, s1, t0, t1 = rect
-        P = np.array([[s0, t0], [s1, t0], [s1, t1], [s0, t1]], dtype=np.float64)
-        self.P = np.empty((64, 2))
-        self.P[:4] = P
-        self.X = np.empty((64, X0.shape[1]))
+        self.P = np.empty((capacity, 2))
+        self.P[:4] = [[s0, t0], [s1, t0], [s1, t1], [s0, t1]]
+        self.X = np.empty((capacity, X0.shape[1]))
         self.X[:4] = X0
         self.nv = 4
-        self.F = np.empty((64, 4), dtype=np.int64)
-        self.F[0] = [0, 1, 2, 3]
-        self.deg = np.empty(64, dtype=np.int64)
+        self.F = np.zeros((capacity, 8), dtype=np.int64)  # a face of degree < 8 repeats vertex 0
+        self.F[0, :4] = [0, 1, 2, 3]
+        self.deg = np.empty(capacity, dtype=np.int64)
         self.deg[0] = 4
-        self.codes = np.zeros((64, n_codes), dtype=np.uint8)
+        self.codes = np.zeros((capacity, n_codes), dtype=np.uint8)
         self.nf = 1
         self.extra: list[np.ndarray] = []  # per-face arrays (rows copied to children), e.g. cross bits
 

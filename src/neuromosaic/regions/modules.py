@@ -93,6 +93,7 @@ class Program:
     steps: list = field(default_factory=list)
     in_dim: int = 0
     out_dim: int = 0
+    _layout: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def cutting_steps(self) -> list[int]:
@@ -172,6 +173,16 @@ def _probe(module: nn.Module, shape: tuple[int, ...]) -> tuple[np.ndarray, np.nd
     return M, c, out_shape
 
 
+def _array(param: torch.Tensor) -> np.ndarray:
+    """A float64 NumPy copy of a parameter (never a view of the user's tensor)."""
+    t = param.detach()
+    if t.device.type != "cpu":
+        t = t.cpu()
+    if t.dtype == _FLOAT:
+        return t.numpy().copy()
+    return t.numpy().astype(np.float64) if t.dtype in (torch.float32, torch.float16) else t.to(_FLOAT).numpy()
+
+
 def _check_finite(name: str, *arrays: np.ndarray) -> None:
     for a in arrays:
         if not np.isfinite(a).all():
@@ -193,9 +204,8 @@ def _compile(module: nn.Module, shape: tuple[int, ...], steps: list) -> tuple[in
     if isinstance(module, nn.Linear):
         if shape[-1] != module.in_features:
             raise InputError(f"Linear expects {module.in_features} inputs, the data has shape {shape}")
-        W = module.weight.detach().to(_FLOAT).numpy().copy()
-        b = (module.bias.detach().to(_FLOAT).numpy().copy() if module.bias is not None
-             else np.zeros(W.shape[0]))
+        W = _array(module.weight)
+        b = _array(module.bias) if module.bias is not None else np.zeros(W.shape[0])
         _check_finite(name, W, b)
         if len(shape) != 1:  # Linear over the last axis of a multi-axis input: probe it
             M, c, out = _probe(module, shape)
@@ -300,13 +310,39 @@ def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None)
     shape = tuple(input_shape) if input_shape is not None else _guess_shape(net, in_dim)
     if math.prod(shape) != in_dim:
         raise InputError(f"input_shape {shape} has {math.prod(shape)} values, the plane has {in_dim}")
+    mlp = _compile_mlp(net, in_dim) if input_shape is None else None
+    if mlp is not None:
+        return Program(mlp[0], in_dim, mlp[1])
     steps: list = []
-    was_training = net.training
-    try:
-        out = _compile(net, shape, steps)
-    finally:
-        net.train(was_training)
+    out = _compile(net, shape, steps)  # reads the modules, never changes them (nor their mode)
     return Program(steps, in_dim, math.prod(out))
+
+
+def _compile_mlp(net: nn.Module, in_dim: int) -> tuple[list, int] | None:
+    """``(steps, out_dim)`` of a plain MLP (a Sequential of Linear and ReLU only, the common case)
+    without the general dispatch of :func:`_compile`; None for anything else."""
+    if type(net) is not nn.Sequential:
+        return None
+    steps: list = []
+    width = in_dim
+    for m in net:
+        kind = type(m)
+        if kind is nn.ReLU:
+            steps.append(Elementwise("relu", (0.0,), name="ReLU"))
+        elif kind is nn.Linear and m.in_features == width and m.bias is not None:
+            w, b = m.weight.detach(), m.bias.detach()
+            if w.device.type != "cpu" or w.dtype not in (torch.float32, torch.float64):
+                return None
+            Wb = np.empty((w.shape[0], width + 1))  # [W | b]: one copy, one finiteness check
+            Wb[:, :width] = w.numpy()
+            Wb[:, width] = b.numpy()
+            if not np.isfinite(Wb).all():
+                raise InputError("Linear has NaN or inf weights")
+            steps.append(Affine(Wb[:, :width], Wb[:, width], "Linear"))
+            width = w.shape[0]
+        else:
+            return None
+    return steps, width
 
 
 def _guess_shape(net: nn.Module, in_dim: int) -> tuple[int, ...]:

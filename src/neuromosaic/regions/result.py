@@ -59,6 +59,10 @@ class Regions:
     def from_tiles(cls, net, program, plane, parts: list[dict]) -> Regions:
         """Join the tiles' meshes (vertex ids offset). Consumes ``parts`` field by field, so that
         the peak memory is the result plus one field, not twice the result."""
+        if len(parts) == 1:
+            p = parts[0]
+            return cls(net, program, plane, p["P"], p["Y"], p["F"], p["deg"], p["codes"],
+                       np.zeros(len(p["F"]), dtype=np.int64), [p["rect"]])
         offs = np.cumsum([0] + [len(p["P"]) for p in parts])
         D = max(p["F"].shape[1] for p in parts)
         rects = [p["rect"] for p in parts]
