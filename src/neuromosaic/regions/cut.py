@@ -23,6 +23,9 @@ from .modules import Elementwise, MaxGroups, Program, compile_net
 
 # a tile's vertex state should stay around this size (bytes), so that 2 workers stay well under 1 GB
 TILE_STATE_BYTES = 160 * 1024 * 1024
+# up to this estimated state, one tile in this process is faster than forked tiles (with the
+# compiled kernel the cut is cheap; forking, sending the tiles back and merging are not)
+SINGLE_TILE_STATE_BYTES = 400 * 1024 * 1024
 
 
 def _workers() -> int:
@@ -97,9 +100,10 @@ def plan_tiles(program: Program, A, c, rect, workers: int) -> list[tuple[float, 
         return [rect]
     density = _Density(program, A, c, rect)
     est = density.estimate(rect)
-    if est < 50000:  # below this, forking and merging cost about what a second core saves
+    per_region = _state_width(program) * 8 * 2.5  # bytes of vertex state per region
+    if est * per_region <= SINGLE_TILE_STATE_BYTES:
         return [rect]
-    per_tile = TILE_STATE_BYTES / (_state_width(program) * 8 * 2.5)  # vertices ~ regions
+    per_tile = TILE_STATE_BYTES / per_region
     tiles = [(est, rect)]
     for _ in range(6):
         big = [(e, r) for e, r in tiles if e > per_tile]
@@ -163,6 +167,9 @@ def run_tiles(program: Program, A, c, rects, *, max_regions=None,
         return out
     import multiprocessing as mp
 
+    from .engine import load_kernel
+
+    load_kernel()  # once, here, not in every forked worker
     ctx = mp.get_context("fork")
     done_steps = [0] * len(rects)
     results: list = [None] * len(rects)
@@ -262,20 +269,17 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
     workers = _workers() if workers is None else max(1, int(workers))
     progress = _adapt_progress(progress)
     start = time.perf_counter()
-    # a small net (one tile, small products) needs no BLAS limit; setting one costs ~20 µs
-    small = tiles is None and _units(program) <= 128
-    with contextlib.nullcontext() if small else one_blas_thread():
-        if small:
-            rects = [plane.extent]
-        elif tiles is None:
-            rects = plan_tiles(program, A, c, plane.extent, workers)
-        else:
-            nx, ny = (int(v) for v in tiles)
-            if nx < 1 or ny < 1:
-                raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
-            rects = grid_tiles(plane.extent, nx, ny)
-        parts = run_tiles(program, A, c, rects, max_regions=max_regions, progress=progress,
-                          workers=min(workers, len(rects)))
+    if tiles is None:
+        rects = plan_tiles(program, A, c, plane.extent, workers)
+    else:
+        nx, ny = (int(v) for v in tiles)
+        if nx < 1 or ny < 1:
+            raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
+        rects = grid_tiles(plane.extent, nx, ny)
+    # tiles in worker processes limit BLAS to one thread each (see _run_tile); in this process
+    # the matrix products may use every core
+    parts = run_tiles(program, A, c, rects, max_regions=max_regions, progress=progress,
+                      workers=min(workers, len(rects)))
     regions = Regions.from_tiles(net, program, plane, parts)
     if max_regions is not None and regions.count > max_regions:
         raise TooLargeError(f"more than max_regions={max_regions} regions ({regions.count}); "
