@@ -16,6 +16,7 @@ import neuromosaic as nm
 from neuromosaic.errors import TooLargeError
 from neuromosaic.regions import _kernel, engine
 from neuromosaic.regions.mesh import Mesh
+from neuromosaic.regions.modules import compile_net
 
 pytest.importorskip("numba")
 
@@ -49,10 +50,15 @@ ACTS = {"relu": nn.ReLU, "leaky": lambda: nn.LeakyReLU(0.1), "hardtanh": nn.Hard
 
 @pytest.mark.parametrize("act", sorted(ACTS))
 @pytest.mark.parametrize("seed", [0, 1])
-def test_kernel_equals_numpy_path(act, seed, monkeypatch):
+@pytest.mark.parametrize("fused", [True, False])
+def test_kernel_equals_numpy_path(act, seed, fused, monkeypatch):
+    """Both compiled paths: the one-call kernel of small MLPs, and one call per layer (taken
+    with a progress callback, or for nets over FUSED_MAX_UNITS hidden units)."""
     net = mlp([12, 10, 8], seed=seed, act=ACTS[act])
+    assert engine._fused_ok(compile_net(net, 2))
+    progress = None if fused else (lambda done, total: None)
     for R in (1.0, 6.0):
-        fast = _cut(net, "numba", monkeypatch, domain=(-R, R, -R, R))
+        fast = _cut(net, "numba", monkeypatch, domain=(-R, R, -R, R), progress=progress)
         slow = _cut(net, "numpy", monkeypatch, domain=(-R, R, -R, R))
         fast.check()
         _same(fast, slow)
@@ -65,16 +71,19 @@ def test_kernel_on_degenerate_integer_weights(monkeypatch):
     W1 = np.tile([[1, -1, 1, 0, 1, 1, -1, 1]], (5, 1)) * np.arange(1, 6)[:, None]
     b1 = [0, -1, 1, 0, -2]
     net = net_from([(W0, b0), (W1, b1), (np.ones((1, 5)), [0.0])])
-    fast = _cut(net, "numba", monkeypatch, domain=(-2, 2, -2, 2))
     slow = _cut(net, "numpy", monkeypatch, domain=(-2, 2, -2, 2))
-    fast.check()
-    _same(fast, slow)
+    for progress in (None, lambda done, total: None):
+        fast = _cut(net, "numba", monkeypatch, domain=(-2, 2, -2, 2), progress=progress)
+        fast.check()
+        _same(fast, slow)
 
 
-def test_every_growth_path_gives_the_same_partition(monkeypatch):
+@pytest.mark.parametrize("fused", [False, True])
+def test_every_growth_path_gives_the_same_partition(fused, monkeypatch):
     """Start from a mesh with no room (4 vertices, 4 faces, width 4): the kernel stops before
-    each split that needs more faces, vertices, width or hash slots, the caller grows the array
-    and the kernel resumes where it stopped."""
+    each split that needs more faces, vertices, width or hash slots, the array is grown and the
+    kernel resumes where it stopped — by the Python caller (layer by layer, as with a progress
+    callback) or inside the one-call kernel of small MLPs."""
     calls = {"faces": 0, "vertices": 0, "wider": 0, "keys": 0}
     grow_faces, grow_vertices, rehash = Mesh._grow_faces, Mesh._grow_vertices, _kernel.rehash
 
@@ -97,13 +106,17 @@ def test_every_growth_path_gives_the_same_partition(monkeypatch):
         self.F = self.F[:, :4].copy()
 
     net = mlp([40, 16, 16], seed=3)
-    reference = _cut(net, "numba", monkeypatch, domain=(-4, 4, -4, 4))
+    assert engine._fused_ok(compile_net(net, 2))
+    progress = None if fused else (lambda done, total: None)
+    reference = _cut(net, "numpy", monkeypatch, domain=(-4, 4, -4, 4))
     monkeypatch.setattr(Mesh, "__init__", tiny)
     monkeypatch.setattr(Mesh, "_grow_faces", faces)
     monkeypatch.setattr(Mesh, "_grow_vertices", vertices)
     monkeypatch.setattr(_kernel, "rehash", keys)
-    grown = _cut(net, "numba", monkeypatch, domain=(-4, 4, -4, 4))
-    assert all(n > 0 for n in calls.values()), calls
+    grown = _cut(net, "numba", monkeypatch, domain=(-4, 4, -4, 4), progress=progress)
+    assert grown.count > 1000
+    if not fused:  # the growth inside the one-call kernel is not seen from Python
+        assert all(n > 0 for n in calls.values()), calls
     grown.check()
     _same(grown, reference)
 
@@ -135,7 +148,8 @@ def test_mlp_fast_compile_equals_the_general_compiler(dtype):
     from neuromosaic.regions.modules import Affine, _compile, _compile_mlp
 
     net = mlp([16, 9], seed=5).to(dtype)
-    steps, out = _compile_mlp(net, 2)
+    program = _compile_mlp(net, 2)
+    steps, out = program.steps, program.out_dim
     general: list = []
     assert _compile(net, (2,), general) == (out,)
     assert [type(s) for s in steps] == [type(s) for s in general]
@@ -146,6 +160,14 @@ def test_mlp_fast_compile_equals_the_general_compiler(dtype):
             assert s.M.dtype == np.float64
     assert _compile_mlp(nn.Sequential(nn.Linear(2, 3), nn.Tanh()), 2) is None
     assert _compile_mlp(nn.Sequential(nn.Linear(3, 3)), 2) is None  # wrong input size: general path errs
+    assert _compile_mlp(nn.Sequential(nn.ReLU(), nn.Linear(2, 3)), 2) is None
+    # the prebuilt arguments of the one-call kernel equal the ones built from the steps
+    from neuromosaic.regions.engine import mlp_arrays
+    from neuromosaic.regions.modules import Program
+
+    rebuilt = mlp_arrays(Program(list(steps), 2, out))
+    for a, b in zip(program._mlp, rebuilt, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_load_kernel_reports_the_choice(monkeypatch):

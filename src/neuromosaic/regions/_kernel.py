@@ -301,3 +301,127 @@ def cut_step(mesh, live: int, levels, tol: float, byte_off: int, max_faces: int,
                 mesh.P, mesh.X, mesh.F, mesh.deg, mesh.codes, mesh.nv, mesh.nf, live, c, tol, bi, L,
                 byte_off, max_faces, cross, nf0, r, stack_f, stack_u, top, keys, vals, hcount)
     return applied
+
+
+# -- a whole MLP in one call ----------------------------------------------------------------------
+# activation kinds of cut_mlp
+ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_ABS, ACT_HARDTANH = 0, 1, 2, 3, 4
+
+
+@njit(f"{_F2}({_F2}, int64, int64)", cache=True, nogil=True)
+def _grow_f2(A, n, cap):
+    out = np.empty((cap, A.shape[1]), dtype=np.float64)
+    out[:n] = A[:n]
+    return out
+
+
+@njit(f"Tuple(({_I2}, {_I1}, {_U2}))({_I2}, {_I1}, {_U2}, int64, int64, int64)", cache=True, nogil=True)
+def _grow_faces_arrays(F, deg, codes, nf, cap, width):
+    F2 = np.empty((cap, width), dtype=np.int64)
+    D = F.shape[1]
+    for f in range(nf):
+        for i in range(D):
+            F2[f, i] = F[f, i]
+        for i in range(D, width):
+            F2[f, i] = F[f, 0]
+    deg2 = np.empty(cap, dtype=np.int64)
+    deg2[:nf] = deg[:nf]
+    codes2 = np.zeros((cap, codes.shape[1]), dtype=np.uint8)
+    codes2[:nf] = codes[:nf]
+    return F2, deg2, codes2
+
+
+@njit(f"Tuple(({_F2}, {_F2}, {_I2}, {_I1}, {_U2}, int64, int64, int64))"
+      f"({_MESH}, int64, int64, float64[::1], float64[::1], {_I1}, {_I1}, {_I1}, {_I1}, float64[::1], "
+      f"float64[::1], float64, int64)", cache=True, nogil=True)
+def cut_mlp(P, X, F, deg, codes, nv, nf, Wflat, bflat, dims, kinds, slope_off, byte_offs, lo_hi, slopes,
+            tol_rel, max_faces):
+    """Cut a small plain MLP over the mesh in one call (no Python between layers; the products
+    are plain loops, so this is for small layers): for layer ``k``, ``X <- X @ W_k.T + b_k`` (``W_k``
+    `(dims[k+1], dims[k])` row-major in ``Wflat``, ``b_k`` in ``bflat``), then, unless
+    ``kinds[k]`` is ACT_NONE, the cut at its breakpoints (0, or ``lo_hi[2k], lo_hi[2k+1]`` for
+    hardtanh; pattern bytes from ``byte_offs[k]``) and the activation (leaky slopes per unit
+    from ``slopes[slope_off[k]:]``). The same arithmetic as the per-step path (:func:`cut_step`
+    with NumPy's activations; the products are summed in another order, a rounding difference far
+    below the tolerance ``tol_rel``). Returns ``(P, X, F, deg, codes, nv, nf, status)``,
+    ``X`` holding the last layer's values; ``status`` TOO_MANY: stopped past ``max_faces``."""
+    wo = 0
+    bo = 0
+    levels = np.empty(2, dtype=np.float64)
+    for k in range(dims.size - 1):
+        din = dims[k]
+        dout = dims[k + 1]
+        W = Wflat[wo:wo + dout * din].reshape((dout, din))
+        wo += dout * din
+        Xn = np.empty((P.shape[0], dout), dtype=np.float64)
+        for v in range(nv):
+            for j in range(dout):
+                acc = 0.0
+                for i in range(din):
+                    acc += X[v, i] * W[j, i]
+                Xn[v, j] = acc + bflat[bo + j]
+        bo += dout
+        X = Xn
+        kind = kinds[k]
+        if kind == ACT_NONE:
+            continue
+        nlev = 1
+        levels[0] = 0.0
+        if kind == ACT_HARDTANH:
+            nlev = 2
+            levels[0] = lo_hi[2 * k]
+            levels[1] = lo_hi[2 * k + 1]
+        scale = 1.0
+        for v in range(nv):
+            for j in range(dout):
+                scale = max(scale, abs(X[v, j]))
+        tol = tol_rel * scale
+        nbu = (dout + 7) // 8
+        for bi in range(nlev):
+            c = levels[bi]
+            nf0 = nf
+            cross = np.empty((nf0, nbu), dtype=np.uint8)
+            face_bits(X, F, deg, codes, nv, nf0, dout, c, tol, bi, nlev, byte_offs[k], cross)
+            size = 64
+            while size < 2 * min(P.shape[0] - nv, 4 * nf0 + 64):
+                size *= 2
+            keys = np.full(size, -1, dtype=np.int64)
+            vals = np.empty(size, dtype=np.int64)
+            stack_f = np.empty(dout + 2, dtype=np.int64)
+            stack_u = np.empty(dout + 2, dtype=np.int64)
+            r = 0
+            top = 0
+            hcount = 0
+            while True:
+                status, r, top, nv, nf, hcount = cut_faces(
+                    P, X, F, deg, codes, nv, nf, dout, c, tol, bi, nlev, byte_offs[k], max_faces,
+                    cross, nf0, r, stack_f, stack_u, top, keys, vals, hcount)
+                if status == DONE:
+                    break
+                if status == TOO_MANY:
+                    return P, X, F, deg, codes, nv, nf, TOO_MANY
+                if status == WIDER:
+                    F, deg, codes = _grow_faces_arrays(F, deg, codes, nf, F.shape[0], F.shape[1] + 4)
+                elif status == MORE_FACES:
+                    F, deg, codes = _grow_faces_arrays(F, deg, codes, nf, F.shape[0] + max(16, nf // 2),
+                                                       F.shape[1])
+                elif status == MORE_VERTICES:
+                    cap = P.shape[0] + max(64, nv // 2)
+                    P = _grow_f2(P, nv, cap)
+                    X = _grow_f2(X, nv, cap)
+                elif status == MORE_KEYS:
+                    keys, vals = rehash(keys, vals, 2 * keys.size)
+        so = slope_off[k]
+        for v in range(nv):
+            for j in range(dout):
+                z = X[v, j]
+                if kind == ACT_RELU:
+                    X[v, j] = max(z, 0.0)
+                elif kind == ACT_LEAKY:
+                    if not z > 0:
+                        X[v, j] = z * slopes[so + j]
+                elif kind == ACT_ABS:
+                    X[v, j] = abs(z)
+                else:
+                    X[v, j] = min(max(z, levels[0]), levels[1])
+    return P, X, F, deg, codes, nv, nf, DONE

@@ -120,6 +120,65 @@ def encode_patterns(program: Program, pre: list[np.ndarray], n: int) -> np.ndarr
     return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0), np.uint8)
 
 
+_ACT_CODES = {"relu": 1, "leaky": 2, "abs": 3, "hardtanh": 4}
+#: nets with at most this many hidden units are cut in one compiled call (plain-loop products)
+FUSED_MAX_UNITS = 128
+
+
+def _fused_ok(program: Program) -> bool:
+    return sum(s.M.shape[0] for s in program.steps if isinstance(s, Affine)) <= FUSED_MAX_UNITS + program.out_dim \
+        and mlp_arrays(program) is not None
+
+
+def mlp_arrays(program: Program):
+    """The arguments of :func:`._kernel.cut_mlp` for a program of Affine steps each followed by
+    at most one elementwise step (ReLU, LeakyReLU/PReLU, Abs, Hardtanh, identity); None for any
+    other program. Cached on the program."""
+    if program._mlp is not None:
+        return program._mlp or None
+    layout = code_layout(program)
+    Ws, bs, dims, kinds, soff, boffs, lohi, slopes = [], [], [program.in_dim], [], [], [], [], []
+    steps, i, cut_i, n_slopes = program.steps, 0, 0, 0
+    ok = bool(steps)
+    while ok and i < len(steps):
+        step = steps[i]
+        if not isinstance(step, Affine):
+            ok = False
+            break
+        Ws.append(step.M.ravel())
+        bs.append(step.c)
+        dims.append(step.M.shape[0])
+        nxt = steps[i + 1] if i + 1 < len(steps) else None
+        kind, lo, hi, off = 0, 0.0, 0.0, 0
+        if isinstance(nxt, Elementwise):
+            i += 1
+            if nxt.kind != "identity":
+                kind = _ACT_CODES[nxt.kind]
+                off = layout[cut_i]["offset"]
+                cut_i += 1
+                if nxt.kind == "hardtanh":
+                    lo, hi = nxt.lo, nxt.hi
+                if nxt.kind == "leaky":
+                    slopes.append(np.asarray(nxt.slope, dtype=np.float64))
+        elif nxt is not None and not isinstance(nxt, Affine):
+            ok = False
+            break
+        kinds.append(kind)
+        soff.append(n_slopes)
+        n_slopes += slopes[-1].size if kind == 2 else 0
+        boffs.append(off)
+        lohi += [lo, hi]
+        i += 1
+    if not ok:
+        program._mlp = ()
+        return None
+    program._mlp = (np.concatenate(Ws), np.concatenate(bs), np.array(dims, dtype=np.int64),
+                    np.array(kinds, dtype=np.int64), np.array(soff, dtype=np.int64),
+                    np.array(boffs, dtype=np.int64), np.array(lohi, dtype=np.float64),
+                    np.concatenate(slopes) if slopes else np.zeros(1))
+    return program._mlp
+
+
 class Cutter:
     """Runs a program over one rectangle of a plane. ``A`` `(n, 2)`, ``c`` `(n,)` map plane
     coordinates to inputs: ``x = A @ [s, t] + c``."""
@@ -137,6 +196,8 @@ class Cutter:
         self.live = program.in_dim
 
     def run(self) -> Mesh:
+        if self.progress is None and _kernel() is not None and _fused_ok(self.program):
+            return self._run_fused()
         cut_i = 0
         steps = self.program.steps
         for i, step in enumerate(steps):
@@ -156,6 +217,21 @@ class Cutter:
             if self.progress is not None:
                 self.progress(i + 1, len(steps), mesh.nf)
         return self.mesh
+
+    def _run_fused(self) -> Mesh:
+        """A small MLP in one compiled call (:func:`._kernel.cut_mlp`)."""
+        from ._kernel import cut_mlp
+
+        mesh = self.mesh
+        arrays = mlp_arrays(self.program)
+        max_faces = -1 if self.max_regions is None else int(self.max_regions)
+        (mesh.P, mesh.X, mesh.F, mesh.deg, mesh.codes, mesh.nv, mesh.nf, status) = cut_mlp(
+            mesh.P, np.ascontiguousarray(mesh.X), mesh.F, mesh.deg, mesh.codes, mesh.nv, mesh.nf,
+            *arrays, TOL_REL, max_faces)
+        if status:
+            self._check_size()
+        self.live = mesh.X.shape[1]
+        return mesh
 
     def _affine(self, step: Affine) -> None:
         mesh, live = self.mesh, self.live

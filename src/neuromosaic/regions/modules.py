@@ -94,6 +94,7 @@ class Program:
     in_dim: int = 0
     out_dim: int = 0
     _layout: list | None = field(default=None, repr=False, compare=False)
+    _mlp: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def cutting_steps(self) -> list[int]:
@@ -312,37 +313,66 @@ def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None)
         raise InputError(f"input_shape {shape} has {math.prod(shape)} values, the plane has {in_dim}")
     mlp = _compile_mlp(net, in_dim) if input_shape is None else None
     if mlp is not None:
-        return Program(mlp[0], in_dim, mlp[1])
+        return mlp
     steps: list = []
     out = _compile(net, shape, steps)  # reads the modules, never changes them (nor their mode)
     return Program(steps, in_dim, math.prod(out))
 
 
-def _compile_mlp(net: nn.Module, in_dim: int) -> tuple[list, int] | None:
-    """``(steps, out_dim)`` of a plain MLP (a Sequential of Linear and ReLU only, the common case)
-    without the general dispatch of :func:`_compile`; None for anything else."""
+def _compile_mlp(net: nn.Module, in_dim: int) -> Program | None:
+    """The program of a plain MLP (a Sequential of Linear and ReLU only, the common
+    case) without the general dispatch of :func:`_compile`; None for anything else. All weights
+    are copied into two flat float64 arrays (the steps' matrices are views of them), which are
+    also the arguments of the one-call kernel (see :func:`.engine.mlp_arrays`)."""
     if type(net) is not nn.Sequential:
         return None
-    steps: list = []
+    ws, bs, dims, relu_after = [], [], [in_dim], []
     width = in_dim
-    for m in net:
+    for m in net._modules.values():
         kind = type(m)
         if kind is nn.ReLU:
-            steps.append(Elementwise("relu", (0.0,), name="ReLU"))
-        elif kind is nn.Linear and m.in_features == width and m.bias is not None:
-            w, b = m.weight.detach(), m.bias.detach()
-            if w.device.type != "cpu" or w.dtype not in (torch.float32, torch.float64):
+            if not ws or relu_after[-1]:
+                return None  # ReLU first, or twice in a row: the general path
+            relu_after[-1] = True
+        elif kind is nn.Linear and m.in_features == width:
+            params = m._parameters  # what m.weight / m.bias read, without Module.__getattr__
+            w, b = params["weight"], params["bias"]
+            if b is None:
                 return None
-            Wb = np.empty((w.shape[0], width + 1))  # [W | b]: one copy, one finiteness check
-            Wb[:, :width] = w.numpy()
-            Wb[:, width] = b.numpy()
-            if not np.isfinite(Wb).all():
-                raise InputError("Linear has NaN or inf weights")
-            steps.append(Affine(Wb[:, :width], Wb[:, width], "Linear"))
-            width = w.shape[0]
+            try:  # .data: no autograd; .numpy(): only CPU tensors of a NumPy dtype
+                ws.append(w.data.numpy().reshape(-1))
+                bs.append(b.data.numpy())
+            except (TypeError, RuntimeError):
+                return None
+            width = m.out_features
+            dims.append(width)
+            relu_after.append(False)
         else:
             return None
-    return steps, width
+    if not ws:
+        return None
+    Wflat = np.concatenate(ws, dtype=np.float64)  # copies: never a view of the user's tensors
+    bflat = np.concatenate(bs, dtype=np.float64)
+    if not (np.isfinite(Wflat).all() and np.isfinite(bflat).all()):
+        raise InputError("Linear has NaN or inf weights")
+    steps: list = []
+    wo = bo = 0
+    offs, off = [], 0
+    for k, relu in enumerate(relu_after):
+        din, dout = dims[k], dims[k + 1]
+        steps.append(Affine(Wflat[wo:wo + din * dout].reshape(dout, din), bflat[bo:bo + dout], "Linear"))
+        wo += din * dout
+        bo += dout
+        offs.append(off if relu else 0)
+        if relu:
+            steps.append(Elementwise("relu", (0.0,), name="ReLU"))
+            off += (dout + 7) // 8
+    L = len(relu_after)
+    program = Program(steps, in_dim, width)
+    program._mlp = (Wflat, bflat, np.array(dims, dtype=np.int64), np.array(relu_after, dtype=np.int64),
+                    np.zeros(L, dtype=np.int64), np.array(offs, dtype=np.int64), np.zeros(2 * L),
+                    np.zeros(1))
+    return program
 
 
 def _guess_shape(net: nn.Module, in_dim: int) -> tuple[int, ...]:
