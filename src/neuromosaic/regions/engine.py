@@ -8,6 +8,12 @@ step the faces where a unit has vertices of both signs are marked in a bit set, 
 children inherit its marks. After the step the activation is applied to the vertex values (the
 network is continuous, so vertex values stay exact), and each face records its activation pattern.
 
+Implementations: elementwise steps (ReLU family, Hardtanh, Abs) are cut by the compiled kernels of
+:mod:`._kernel` (Numba): one call per step, or one call for a whole small MLP
+(:func:`mlp_arrays`, ``FUSED_MAX_UNITS``); max steps, and everything when ``KERNEL`` is
+``"numpy"`` or Numba is missing, by :meth:`Mesh.split` (NumPy, one call per hyperplane). Both
+give the same partition (tested).
+
 Tolerances: a vertex value ``v`` of a cut counts as zero (the vertex lies on the hyperplane, no new
 vertex) when ``|v| <= TOL_REL * max(1, max |values of the step|)``; ``TOL_REL = 1e-10``. Float64
 interpolation errors are ~1e-16 times the same scale per layer, so far below it; features of the
