@@ -90,7 +90,9 @@ def parse_expression(text: str) -> Target:
     try:
         # ast.parse only builds the syntax tree; it runs nothing.
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. "1for": we report our own error
+            # e.g. "1for", or "\\;" in a string (DeprecationWarning): we report our own error
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
             tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse expression {_short(text)}: {exc.msg}") from None
