@@ -371,33 +371,13 @@ def cut_mlp(P, X, F, deg, codes, nv, nf, Wflat, bflat, dims, kinds, slope_off, b
             nlev = 2
             levels[0] = lo_hi[2 * k]
             levels[1] = lo_hi[2 * k + 1]
-        scale = 1.0
-        for v in range(nv):
-            for j in range(dout):
-                scale = max(scale, abs(X[v, j]))
-        tol = tol_rel * scale
-        nbu = (dout + 7) // 8
+        tol = -tol_rel  # cut_level makes it relative to the layer's values on the first level
         for bi in range(nlev):
             c = levels[bi]
             nf0 = nf
-            cross = np.empty((nf0, nbu), dtype=np.uint8)
-            face_bits(X, F, deg, codes, nv, nf0, dout, c, tol, bi, nlev, byte_offs[k], cross)
-            size = 64
-            while size < 2 * min(P.shape[0] - nv, 4 * nf0 + 64):
-                size *= 2
-            keys = np.full(size, -1, dtype=np.int64)
-            vals = np.empty(size, dtype=np.int64)
-            stack_f = np.empty(dout + 2, dtype=np.int64)
-            stack_u = np.empty(dout + 2, dtype=np.int64)
-            r = 0
-            top = 0
-            hcount = 0
-            while True:
-                status, r, top, nv, nf, hcount = cut_faces(
-                    P, X, F, deg, codes, nv, nf, dout, c, tol, bi, nlev, byte_offs[k], max_faces,
-                    cross, nf0, r, stack_f, stack_u, top, keys, vals, hcount)
-                if status == DONE:
-                    break
+            status, r, top, nv, nf, hcount, tol, cross, stack_f, stack_u, keys, vals = cut_level(
+                P, X, F, deg, codes, nv, nf, dout, c, tol, bi, nlev, byte_offs[k], max_faces, False)
+            while status != DONE:
                 if status == TOO_MANY:
                     return P, X, F, deg, codes, nv, nf, TOO_MANY
                 if status == WIDER:
@@ -411,6 +391,9 @@ def cut_mlp(P, X, F, deg, codes, nv, nf, Wflat, bflat, dims, kinds, slope_off, b
                     X = _grow_f2(X, nv, cap)
                 elif status == MORE_KEYS:
                     keys, vals = rehash(keys, vals, 2 * keys.size)
+                status, r, top, nv, nf, hcount = cut_faces(
+                    P, X, F, deg, codes, nv, nf, dout, c, tol, bi, nlev, byte_offs[k], max_faces,
+                    cross, nf0, r, stack_f, stack_u, top, keys, vals, hcount)
         so = slope_off[k]
         for v in range(nv):
             for j in range(dout):
