@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import SpecError, TooLargeError
 from ..plane import Plane, check_extent
-from .engine import Cutter
+from .engine import Cutter, cut_units
 from .modules import Elementwise, MaxGroups, Program, compile_net
 
 # a tile's vertex state should stay around this size (bytes), so that 2 workers stay well under 1 GB
@@ -66,14 +66,6 @@ class _Density:
         return float((k + 1) * (m + 1))
 
 
-def _units(program: Program) -> int:
-    """Number of hyperplane families (units x breakpoints) the program cuts with."""
-    from .engine import code_layout
-
-    return sum(lay["units"] * (lay["per_unit"] if lay["kind"] == "bits" else 1)
-               for lay in code_layout(program))
-
-
 def _state_width(program: Program) -> int:
     from .engine import _live_after
 
@@ -96,7 +88,7 @@ def plan_tiles(program: Program, A, c, rect, workers: int) -> list[tuple[float, 
     quadtree, since regions crowd where the hyperplanes do (near the origin for random nets).
     Returns the tiles, the most crowded first (so that the workers finish together)."""
     cutting = [s for s in program.steps if isinstance(s, (Elementwise, MaxGroups))]
-    if not cutting or _units(program) <= 128:  # at most a few thousand regions: one tile
+    if not cutting or cut_units(program) <= 128:  # at most a few thousand regions: one tile
         return [rect]
     density = _Density(program, A, c, rect)
     est = density.estimate(rect)

@@ -71,8 +71,9 @@ def _warm_up() -> None:
 
 
 def load_kernel() -> bool:
-    """Load the compiled region kernel now (Numba: ~0.3 s from its disk cache, ~15 s the first
-    time on a machine) instead of in the first cut; True if it is used (see ``KERNEL``)."""
+    """Load the compiled region kernel now (Numba: ~0.3 s from its disk cache, a few seconds of
+    compiling the first time on a machine) instead of in the first cut; True if it is used (see
+    ``KERNEL``)."""
     return _kernel() is not None
 
 
@@ -127,13 +128,19 @@ def encode_patterns(program: Program, pre: list[np.ndarray], n: int) -> np.ndarr
 
 
 _ACT_CODES = {"relu": 1, "leaky": 2, "abs": 3, "hardtanh": 4}
-#: nets with at most this many hidden units are cut in one compiled call (plain-loop products)
+#: nets cut by at most this many units (times breakpoints) are cut in one compiled call, whose
+#: matrix products are plain loops; bigger ones use NumPy's (BLAS) products between the cuts
 FUSED_MAX_UNITS = 128
 
 
+def cut_units(program: Program) -> int:
+    """Number of hyperplane families (units x breakpoints) the program cuts with."""
+    return sum(lay["units"] * (lay["per_unit"] if lay["kind"] == "bits" else 1)
+               for lay in code_layout(program))
+
+
 def _fused_ok(program: Program) -> bool:
-    return sum(s.M.shape[0] for s in program.steps if isinstance(s, Affine)) <= FUSED_MAX_UNITS + program.out_dim \
-        and mlp_arrays(program) is not None
+    return cut_units(program) <= FUSED_MAX_UNITS and mlp_arrays(program) is not None
 
 
 def mlp_arrays(program: Program):
