@@ -302,6 +302,10 @@ def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None)
     """Compile ``net`` (a ``torch.nn.Module`` or a :class:`~neuromosaic.spec.NetSpec`) for inputs
     of ``in_dim`` values (reshaped to ``input_shape`` if given, or to the square image a leading
     Conv2d/MaxPool2d needs)."""
+    if type(net) is nn.Sequential and input_shape is None:
+        mlp = _compile_mlp(net, in_dim)  # the common case, first and fast
+        if mlp is not None:
+            return mlp
     from ..spec import NetSpec
 
     if isinstance(net, NetSpec):
