@@ -16,7 +16,8 @@ calls per breakpoint, with the same arithmetic (so the same partition; faces in 
 The kernels never reallocate their arguments (a reassigned array costs Numba an atomic reference
 count on every use): when an array is full, :func:`cut_faces` stops before the split that needs
 more room, returns which array is short and where it stopped, and the caller grows it and calls
-again (:func:`cut_step`).
+again (:func:`cut_step`, one call per layer with NumPy's products between; or :func:`cut_mlp`,
+a whole small MLP in one call, products as plain loops, growth inside).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# Explicit signatures: the kernels are compiled (first use on a machine, ~15 s) or loaded from
-# Numba's on-disk cache when this module is imported, not on the first cut.
+# Explicit signatures: the kernels are compiled (first use on a machine, a few seconds) or loaded
+# from Numba's on-disk cache when this module is imported, not on the first cut. Hash keys pack
+# two vertex ids in an int64 (ids < 2**31: far beyond what fits in memory).
 _F2 = "float64[:, ::1]"
 _I2 = "int64[:, ::1]"
 _U2 = "uint8[:, ::1]"
