@@ -353,7 +353,7 @@ class Cutter:
             X[:mesh.nv, runs] = np.maximum(X[:mesh.nv, runs], X[:mesh.nv, pieces])
         from .modules import group_values
 
-        mid = mesh.face_mean(np.arange(live))
+        mid = mesh.face_mean(live)
         mesh.codes[:mesh.nf, lay["offset"]:lay["offset"] + lay["nbytes"]] = \
             group_values(mid, step.groups).argmax(axis=2).astype(np.uint8)
         X = mesh.vertex_values()

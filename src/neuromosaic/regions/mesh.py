@@ -196,17 +196,24 @@ class Mesh:
             out |= bits[F[:, k]]
         return out
 
-    def face_mean(self, cols: np.ndarray, chunk: int = 65536) -> np.ndarray:
-        """Mean of state columns ``cols`` over each face's vertices (an interior point's values)."""
+    def face_mean(self, ncols: int) -> np.ndarray:
+        """Mean of the first ``ncols`` state columns over each face's vertices (an interior
+        point's values), `(nf, ncols)`. Gathers one vertex column of the faces at a time, in
+        chunks of about 32 MB (a whole `(faces, D, ncols)` gather is gigabytes on wide layers)."""
         F, deg = self.faces, self.deg[:self.nf]
-        out = np.empty((self.nf, cols.size))
-        X = self.X[:, cols]
-        D = F.shape[1]
+        X = self.X[:, :ncols]
+        out = np.empty((self.nf, ncols))
+        chunk = max(256, (4 << 20) // max(ncols, 1))
         for lo in range(0, self.nf, chunk):
-            Fc = F[lo:lo + chunk]
-            mask = np.arange(D)[None, :] < deg[lo:lo + chunk, None]
-            vals = X[Fc] * mask[..., None]
-            out[lo:lo + chunk] = vals.sum(axis=1) / deg[lo:lo + chunk, None]
+            Fc, dc = F[lo:lo + chunk], deg[lo:lo + chunk]
+            acc = out[lo:lo + chunk]
+            np.copyto(acc, X[Fc[:, 0]])
+            for k in range(1, Fc.shape[1]):
+                live = np.flatnonzero(dc > k)  # faces with a k-th vertex (the rest repeat vertex 0)
+                if live.size == 0:
+                    break
+                acc[live] += X[Fc[live, k]]
+            acc /= dc[:, None]
         return out
 
 
