@@ -174,3 +174,17 @@ def test_load_kernel_reports_the_choice(monkeypatch):
     assert engine.load_kernel() is True
     monkeypatch.setattr(engine, "KERNEL", "numpy")
     assert engine.load_kernel() is False
+
+
+def test_without_numba_the_numpy_path_cuts_the_same(monkeypatch):
+    """An install where Numba does not import falls back to the NumPy path."""
+    import sys
+
+    net = mlp([10, 10], seed=4)
+    reference = _cut(net, "numba", monkeypatch, domain=(-2, 2, -2, 2))
+    monkeypatch.setattr(engine, "_CUT_STEP", [])
+    monkeypatch.setitem(sys.modules, "neuromosaic.regions._kernel", None)  # import fails
+    assert engine.load_kernel() is False
+    fallback = nm.linear_regions(net, domain=(-2, 2, -2, 2))
+    fallback.check()
+    _same(fallback, reference)

@@ -32,8 +32,8 @@ from .modules import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_s
 
 TOL_REL = 1e-10
 
-#: which implementation cuts elementwise steps: "numba" (compiled kernel, see :mod:`._kernel`;
-#: used when Numba imports) or "numpy" (:meth:`Mesh.split` per unit). Tests run both.
+#: which implementation cuts elementwise steps: "numpy" (:meth:`Mesh.split` per unit), or else the
+#: compiled kernel of :mod:`._kernel` (when Numba imports; "numba", the default). Tests run both.
 KERNEL = os.environ.get("NEUROMOSAIC_REGIONS_KERNEL", "numba")
 
 
@@ -42,7 +42,7 @@ _CUT_STEP: list = []  # [cut_step or None] once looked up
 
 def _kernel():
     """The compiled cut of :mod:`._kernel`, or None (NumPy path) when disabled or Numba is missing."""
-    if KERNEL != "numba":
+    if KERNEL == "numpy":
         return None
     if not _CUT_STEP:
         try:
