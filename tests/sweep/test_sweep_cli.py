@@ -47,7 +47,11 @@ def test_bad_options_are_one_line(write_grid, tmp_path, capsys):
                          (["-o", str(tmp_path / "file" / "t.csv")], "is not a folder"),
                          (["-o", str(tmp_path / "t.json")], ".parquet or .csv"),
                          (["--connect-timeout", "0", "--dask", "tcp://127.0.0.1:1"],
-                          "--connect-timeout must be > 0")):
+                          "--connect-timeout must be > 0"),
+                         (["--cell-timeout", "0"], "--cell-timeout must be a positive number"),
+                         (["--cell-timeout", "nan"], "--cell-timeout must be a positive number"),
+                         (["--cell-timeout", "5", "--dask", "tcp://127.0.0.1:1"],
+                          "cannot stop a task running on a Dask cluster")):
         assert main(["sweep", str(path), *args]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1 and needle in err, err

@@ -192,3 +192,42 @@ def test_progress_counts_every_cell_once(tmp_path):
     seen.clear()
     run_sweep(grid, on_progress=lambda done, total, label: seen.append((done, total, label)))
     assert seen == [(5, 6, ""), (6, 6, "seed=0 layers=1")]
+
+
+SLOW_AND_FAST = {"experiment": "paint", "output": "t.csv", "seeds": [0],
+                 "fixed": {"layers": 16, "width": 64},
+                 "grid": {"size": [12, 3000]}}  # 3000² through 16 x 64: well over 2 s
+
+
+def test_a_cell_over_the_timeout_is_stopped_and_recorded(tmp_path):
+    import time
+
+    t = time.monotonic()
+    res = run_sweep(_grid(tmp_path), cell_timeout=2.0)  # the small paint grid: all well under 2 s
+    assert res.computed == 6 and res.failed == 0
+    (tmp_path / "slow").mkdir()
+    grid = _grid(tmp_path / "slow", SLOW_AND_FAST)
+    res = run_sweep(grid, workers=1, cell_timeout=2.0)
+    assert time.monotonic() - t < 60  # a stuck cell does not hold the sweep
+    by_size = {int(np.ravel(r["size"])[0]): r for r in res.rows}  # size is stored as (W, H)
+    assert not by_size[12].get("error") and 0 <= by_size[12]["mean"] <= 1
+    assert "timed out after 2 s" in by_size[3000]["error"]
+    assert res.failed == 1 and res.lost == 0
+    # a timed-out cell is done (a row); --retry-failed runs it again
+    again = run_sweep(grid, workers=1, cell_timeout=2.0, retry_failed=True)
+    assert again.computed == 1 and again.skipped == 1
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf")])
+def test_cell_timeout_must_be_positive_and_finite(tmp_path, bad):
+    from neuromosaic.errors import InputError
+
+    with pytest.raises(InputError, match="--cell-timeout must be a positive number"):
+        run_sweep(_grid(tmp_path), cell_timeout=bad)
+
+
+def test_cell_timeout_is_refused_with_dask(tmp_path):
+    from neuromosaic.errors import InputError
+
+    with pytest.raises(InputError, match="cannot stop a task running on a Dask cluster"):
+        run_sweep(_grid(tmp_path), dask="tcp://127.0.0.1:1", cell_timeout=5.0)

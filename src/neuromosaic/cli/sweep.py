@@ -63,6 +63,10 @@ def sweep_cmd(
                                   "worker.")] = 5.0,
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="Also run again the cells whose row has an error.")] = False,
+    cell_timeout: Annotated[float | None, typer.Option(
+        "--cell-timeout", metavar="SECONDS",
+        help="Stop a cell that runs longer (its worker process is killed and replaced); the "
+             "cell's row says it timed out. Local workers only.")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Validate the grid and say how many cells are done; run nothing.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
@@ -94,7 +98,8 @@ def sweep_cmd(
     n_workers = workers if workers is not None else _usable_cores()
     with _cell_progress(progress and sys.stderr.isatty()) as update:
         result = run_sweep(grid, workers=n_workers, dask=dask, retry_failed=retry_failed,
-                           connect_timeout=connect_timeout, on_progress=update)
+                           connect_timeout=connect_timeout, cell_timeout=cell_timeout,
+                           on_progress=update)
     print(f"wrote {result.table}: {len(result.rows)} rows ({result.computed} computed, "
           f"{result.skipped} already done, {result.failed} with an error)", file=sys.stderr)
     if summary:

@@ -12,6 +12,7 @@ which writes them. So a Dask cluster needs no shared file system.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -189,6 +190,89 @@ def _run_local(grid: Grid, todo: list[Cell], workers: int, want_figure: bool
             raise
 
 
+def _timed_worker(conn) -> None:
+    """A worker process of :func:`_run_local_timed`: says it is ready (its imports done), then
+    runs the cells it is sent, one at a time, until it is sent None."""
+    import torch  # noqa: F401 - the slow import, before "ready", so it is not in a cell's time
+
+    conn.send("ready")
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            return
+        conn.send(run_cell(*msg, 1))
+
+
+def _timeout_record(seconds: float) -> dict[str, Any]:
+    return {"values": {}, "seconds": seconds, "figure_bytes": None,
+            "error": f"timed out after {seconds:g} s (--cell-timeout); stopped"}
+
+
+def _run_local_timed(grid: Grid, todo: list[Cell], workers: int, want_figure: bool,
+                     timeout: float) -> Iterator[tuple[Cell, dict[str, Any] | None, str | None]]:
+    """Like :func:`_run_local`, but every cell runs in a worker process that is killed (and
+    replaced) when the cell takes more than ``timeout`` seconds; the cell becomes a row whose
+    ``error`` says so (``--retry-failed`` runs it again)."""
+    from multiprocessing.connection import wait
+
+    ctx = get_context("spawn")
+    name = grid.experiment.name
+    pending = list(todo)
+    slots: list[dict[str, Any]] = []
+
+    def start() -> dict[str, Any]:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_timed_worker, args=(child,), daemon=True)
+        proc.start()
+        child.close()
+        return {"proc": proc, "conn": parent, "ready": False, "cell": None, "started": 0.0}
+
+    def stop(slot: dict[str, Any]) -> None:
+        slot["proc"].kill()
+        slot["proc"].join()
+        slot["conn"].close()
+
+    try:
+        slots = [start() for _ in range(min(workers, len(todo)))]
+        while pending or any(s["cell"] is not None for s in slots):
+            for s in slots:
+                if s["ready"] and s["cell"] is None and pending:
+                    s["cell"] = pending.pop(0)
+                    s["conn"].send((name, s["cell"].params, want_figure))
+                    s["started"] = time.monotonic()
+            busy = [s for s in slots if s["cell"] is not None]
+            left = [s["started"] + timeout - time.monotonic() for s in busy]
+            wait([s["conn"] for s in slots] + [s["proc"].sentinel for s in slots],
+                 timeout=max(0.0, min(left)) if left else None)
+            for i, s in enumerate(slots):
+                cell = s["cell"]
+                if s["conn"].poll():
+                    try:
+                        msg = s["conn"].recv()
+                    except (EOFError, OSError):
+                        msg = None
+                    if msg == "ready":
+                        s["ready"] = True
+                        continue
+                    if msg is not None and cell is not None:
+                        s["cell"] = None
+                        yield cell, msg, None
+                        continue
+                if not s["proc"].is_alive():  # died (killed from outside, out of memory, …)
+                    code = s["proc"].exitcode
+                    stop(s)
+                    slots[i] = start()
+                    if cell is not None:
+                        yield cell, None, f"worker process died (exit code {code})"
+                elif cell is not None and time.monotonic() - s["started"] > timeout:
+                    stop(s)
+                    slots[i] = start()
+                    yield cell, _timeout_record(timeout), None
+    finally:
+        for s in slots:
+            stop(s)
+
+
 def connect_dask(address: str, timeout: float = CONNECT_TIMEOUT_S):
     """A ``distributed.Client`` on the scheduler at ``address`` with at least one worker, or an
     ``InputError`` within about ``timeout`` seconds (a bad address, nothing listening, no worker).
@@ -232,6 +316,7 @@ def _run_dask(grid: Grid, todo: list[Cell], client, want_figure: bool
 
 def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
               retry_failed: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S,
+              cell_timeout: float | None = None,
               on_progress: Callable[[int, int, str], None] | None = None) -> SweepResult:
     """Run every cell of ``grid`` not already done and write the results table.
 
@@ -242,6 +327,9 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
             (``workers`` is ignored).
         retry_failed: run again the cells whose row has an ``error``.
         connect_timeout: seconds to wait for the scheduler (and for its first worker).
+        cell_timeout: seconds a cell may take; each cell then runs in a worker process (even with
+            ``workers=1``) that is killed and replaced when its cell runs over, and the cell's
+            row has ``error`` "timed out after … s". Local workers only.
         on_progress: called as ``on_progress(done, total, label)`` after each cell (and once
             at the start with the cells already done).
 
@@ -252,12 +340,18 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
         raise InputError(f"--workers must be >= 1, got {workers}")
     if not connect_timeout > 0:
         raise InputError(f"--connect-timeout must be > 0 seconds, got {connect_timeout}")
+    if cell_timeout is not None:
+        if not (cell_timeout > 0 and math.isfinite(cell_timeout)):
+            raise InputError(f"--cell-timeout must be a positive number of seconds, got {cell_timeout}")
+        if dask is not None:
+            raise InputError("--cell-timeout stops local worker processes; it cannot stop a task "
+                             "running on a Dask cluster (drop one of --cell-timeout and --dask)")
     for folder in (grid.output.parent, grid.figures):
         if folder is not None:
             _check_creatable(folder)
     client = connect_dask(dask, connect_timeout) if dask is not None else None
     try:
-        return _sweep(grid, workers, client, retry_failed, on_progress)
+        return _sweep(grid, workers, client, retry_failed, on_progress, cell_timeout)
     finally:
         if client is not None:
             client.close()
@@ -276,7 +370,8 @@ def _check_creatable(folder: Path) -> None:
 
 
 def _sweep(grid: Grid, workers: int, client, retry_failed: bool,
-           on_progress: Callable[[int, int, str], None] | None) -> SweepResult:
+           on_progress: Callable[[int, int, str], None] | None,
+           cell_timeout: float | None = None) -> SweepResult:
     for folder in (grid.output.parent, grid.cells_dir, grid.figures):
         if folder is not None:
             try:
@@ -293,6 +388,8 @@ def _sweep(grid: Grid, workers: int, client, retry_failed: bool,
     want_figure = grid.figures is not None and grid.experiment.makes_figure
     if client is not None:
         stream = _run_dask(grid, todo, client, want_figure)
+    elif cell_timeout is not None and todo:
+        stream = _run_local_timed(grid, todo, workers, want_figure, cell_timeout)
     else:
         stream = _run_local(grid, todo, workers, want_figure)
     try:
