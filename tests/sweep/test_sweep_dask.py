@@ -24,7 +24,7 @@ def test_sweep_on_a_local_cluster_equals_the_local_run(tmp_path, capsys):
     (tmp_path / "dask").mkdir()
     local = run_sweep(build_grid(GRID, base_dir=tmp_path / "local"))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         grid = build_grid(GRID, base_dir=tmp_path / "dask")
         remote = run_sweep(grid, dask=cluster.scheduler_address)
         assert (remote.computed, remote.lost) == (6, 0)
@@ -87,7 +87,7 @@ def test_host_port_without_scheme_means_tcp():
 @pytest.mark.slow
 def test_scheduler_without_workers_is_reported(tmp_path):
     with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         with pytest.raises(InputError, match="has no workers"):
             run_sweep(build_grid(GRID, base_dir=tmp_path), dask=cluster.scheduler_address,
                       connect_timeout=1.0)
