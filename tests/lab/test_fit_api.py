@@ -89,3 +89,17 @@ def test_post_fit_trains_to_the_end_like_the_trainer(client):
 def test_post_fit_bad_input(client, body, status):
     r = client.post("/api/fit", json=body)
     assert r.status_code == status and "\n" not in r.json()["detail"]
+
+
+def test_a_timed_out_fit_stops_and_frees_its_thread(make_client):
+    """One pool thread: a long POST /api/fit times out and stops itself within 200 steps, so
+    the next request is served at once."""
+    import time
+
+    with make_client(time_limit=0.5, threads=1) as c:
+        t = time.monotonic()
+        r = c.post("/api/fit", json={**CONFIG, "hidden": [256, 256], "steps": 200_000})
+        assert r.status_code == 503 and time.monotonic() - t < 5
+        t = time.monotonic()
+        small = c.post("/api/fit", json={**CONFIG, "steps": 5})
+        assert small.status_code == 200 and time.monotonic() - t < 8

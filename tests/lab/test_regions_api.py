@@ -85,3 +85,18 @@ def test_region_and_upload_caps(make_client):
         big = npz_bytes(W0=np.zeros((100, 2)), b0=np.zeros(100), W1=np.zeros((1, 100)), b1=np.zeros(1))
         r = c.post("/api/regions", json={"weights": big})
         assert r.status_code == 413 and "cap" in r.json()["detail"]
+
+
+def test_a_timed_out_cut_stops_and_frees_its_thread(make_client):
+    """One pool thread: a cut of about a million regions times out at 0.3 s and stops itself
+    after its current layer, so the next request is served at once."""
+    import time
+
+    with make_client(time_limit=0.3, threads=1, max_region_units=4096, max_regions=10**7) as c:
+        t = time.monotonic()
+        big = {"arch": [2, *[256] * 6, 1], "seed": 0, "domain": [-10, 10, -10, 10]}
+        r = c.post("/api/regions", json=big)
+        assert r.status_code == 503 and time.monotonic() - t < 5
+        t = time.monotonic()
+        small = c.post("/api/regions", json={"arch": [2, 4, 1], "seed": 0})
+        assert small.status_code == 200 and time.monotonic() - t < 8

@@ -2,14 +2,18 @@
 
 Every endpoint hands its computation to :class:`Runner`, a bounded thread pool. The event loop
 only parses requests and sends bytes, so one slow request never freezes the others. A request
-that takes longer than its time limit is answered 503 at once; its thread finishes in the
-background (Python threads cannot be killed), which the caps below keep short.
+that takes longer than its time limit is answered 503 at once. Python threads cannot be killed,
+so the work stops itself: the long loops (the painter's row chunks, the region engine's layers)
+call :func:`cancel_point` through their progress callbacks, which raises once the request's time
+is up; the caps below keep the time between two such points short.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,6 +59,25 @@ class ComputeTimeout(Exception):
     """A computation ran past :attr:`Limits.time_limit`."""
 
 
+_DEADLINE = threading.local()  # .at: time.monotonic() after which this thread's work stops
+
+
+def cancel_point(*_progress) -> None:
+    """Raise :class:`ComputeTimeout` when the current request's time is up (a no-op outside
+    :meth:`Runner.run`). Takes any arguments, so it can be passed as a ``progress`` callback."""
+    at = getattr(_DEADLINE, "at", None)
+    if at is not None and time.monotonic() > at:
+        raise ComputeTimeout("stopped: the request's time limit passed")
+
+
+def _with_deadline(at: float, fn: Callable[..., T], *args) -> T:
+    _DEADLINE.at = at
+    try:
+        return fn(*args)
+    finally:
+        _DEADLINE.at = None
+
+
 class Runner:
     """A thread pool that runs one callable per request under a time limit."""
 
@@ -73,7 +96,8 @@ class Runner:
         """``fn(*args)`` in the pool; :class:`ComputeTimeout` after ``timeout`` seconds
         (default: the limits' ``time_limit``)."""
         limit = self.limits.time_limit if timeout is None else timeout
-        future = asyncio.wrap_future(self.pool.submit(fn, *args))
+        # the deadline counts from now, queueing included: work that starts late stops on time
+        future = asyncio.wrap_future(self.pool.submit(_with_deadline, time.monotonic() + limit, fn, *args))
         try:
             return await asyncio.wait_for(future, limit)
         except asyncio.TimeoutError:

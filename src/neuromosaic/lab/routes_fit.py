@@ -22,7 +22,7 @@ from ..fit import FitConfig, Trainer
 from ..fit.targets import DATASETS, NAMED_TARGETS
 from ..regions import linear_regions
 from ..spec import ACTIVATIONS, PIECEWISE_LINEAR
-from .compute import ComputeTimeout, Limits, check_cap
+from .compute import ComputeTimeout, Limits, cancel_point, check_cap
 from .routes_regions import flat_polygons
 
 router = APIRouter(tags=["fit"])
@@ -211,7 +211,11 @@ async def _command(ws: WebSocket, lab, session: Session, msg: dict, playing: boo
 
 def _fit_to_end(cfg: FitConfig) -> dict:
     trainer = Trainer(cfg)
-    trainer.step(cfg.total_steps)
+    left = cfg.total_steps
+    while left > 0 and not trainer.done:  # in chunks, so that it stops past the time limit
+        trainer.step(min(left, 200))
+        left -= 200
+        cancel_point()
     history = {k: _round(np.asarray(v, dtype=float), 6) for k, v in trainer.history.items()}
     reg = regions_of(trainer)
     return {"metrics": frame(trainer)["metrics"], "metric": trainer.metric_name, "history": history,

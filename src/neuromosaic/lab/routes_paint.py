@@ -16,7 +16,7 @@ from ..paint import RECIPES, PaintConfig, png_bytes, render_config
 from ..paint.color import COLORS
 from ..paint.render import INPUTS, input_count
 from ..spec import ACTIVATIONS
-from .compute import check_cap
+from .compute import cancel_point, check_cap
 from .models import PaintQuery
 
 router = APIRouter(tags=["paint"])
@@ -46,7 +46,7 @@ def preview_png(image, cfg: PaintConfig) -> bytes:
 def _paint_job(cfg: PaintConfig, download: bool) -> bytes:
     width, height = cfg.size
     workers = 1 if width * height <= PREVIEW_PIXELS else None
-    image = render_config(cfg, workers=workers)
+    image = render_config(cfg, workers=workers, progress=cancel_point)  # stops past the time limit
     return png_bytes(image, cfg) if download else preview_png(image, cfg)
 
 

@@ -21,7 +21,7 @@ from ..io.weights import load_npz_net
 from ..regions import linear_regions
 from ..spec import NetSpec
 from ..theory.bounds import bounds_table
-from .compute import check_cap
+from .compute import cancel_point, check_cap
 from .models import RegionsRequest
 
 router = APIRouter(tags=["regions"])
@@ -84,7 +84,8 @@ def flat_polygons(polygons: list[np.ndarray], digits: int = 7) -> list[list[floa
 def regions_answer(req: RegionsRequest, limits) -> bytes:
     """Cut the request's network; the JSON answer as bytes."""
     net = build_net(req, limits)
-    regions = linear_regions(net, domain=req.domain, max_regions=limits.max_regions, workers=1)
+    regions = linear_regions(net, domain=req.domain, max_regions=limits.max_regions, workers=1,
+                             progress=cancel_point)  # stops past the time limit, layer by layer
     grads, offsets = regions.affine
     answer = {
         "count": regions.count,

@@ -297,10 +297,14 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
             torch.set_num_threads(1)
             try:
                 with ThreadPoolExecutor(max_workers=n_workers) as pool:
-                    for n in pool.map(work, chunks):
-                        done += n
-                        if progress:
-                            progress(done, width * height)
+                    try:
+                        for n in pool.map(work, chunks):
+                            done += n
+                            if progress:
+                                progress(done, width * height)
+                    except BaseException:  # Ctrl-C, an error, a progress callback that stops us:
+                        pool.shutdown(wait=True, cancel_futures=True)  # skip the chunks not begun
+                        raise
             finally:
                 torch.set_num_threads(old_threads)
     finally:
