@@ -231,3 +231,20 @@ def test_cell_timeout_is_refused_with_dask(tmp_path):
 
     with pytest.raises(InputError, match="cannot stop a task running on a Dask cluster"):
         run_sweep(_grid(tmp_path), dask="tcp://127.0.0.1:1", cell_timeout=5.0)
+
+
+def test_workers_that_cannot_start_end_the_sweep_not_hang_it(tmp_path, monkeypatch):
+    """With --cell-timeout, a worker process that dies before it is ready (a broken install)
+    is restarted twice, then every cell is reported lost: no endless respawning."""
+    import neuromosaic.sweeps.engine as engine
+
+    monkeypatch.setattr(engine, "_timed_worker", _die_at_start)
+    res = run_sweep(_grid(tmp_path), workers=1, cell_timeout=5.0)
+    assert res.computed == 0 and res.lost == 6
+    assert "die as they start (exit code 3)" in res.lost_messages[0]
+
+
+def _die_at_start(conn) -> None:
+    import os
+
+    os._exit(3)

@@ -219,6 +219,7 @@ def _run_local_timed(grid: Grid, todo: list[Cell], workers: int, want_figure: bo
     name = grid.experiment.name
     pending = list(todo)
     slots: list[dict[str, Any]] = []
+    failed_starts = 0  # workers that died before they were ready (a broken install): give up at 3
 
     def start() -> dict[str, Any]:
         parent, child = ctx.Pipe()
@@ -261,6 +262,13 @@ def _run_local_timed(grid: Grid, todo: list[Cell], workers: int, want_figure: bo
                 if not s["proc"].is_alive():  # died (killed from outside, out of memory, …)
                     code = s["proc"].exitcode
                     stop(s)
+                    if not s["ready"]:
+                        failed_starts += 1
+                        if failed_starts >= 3:
+                            why = f"worker processes die as they start (exit code {code})"
+                            for c in [x["cell"] for x in slots if x["cell"] is not None] + pending:
+                                yield c, None, why
+                            return
                     slots[i] = start()
                     if cell is not None:
                         yield cell, None, f"worker process died (exit code {code})"
