@@ -21,7 +21,7 @@ import time
 import torch
 
 import neuromosaic as nm
-from neuromosaic.fit import FitConfig, Trainer
+from neuromosaic.fitting import FitConfig, Trainer
 
 
 def naive_loop(hidden, steps: int, seed: int = 0, threads: int | None = None) -> float:

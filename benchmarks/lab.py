@@ -70,7 +70,7 @@ def timed(fn, n: int) -> list[float]:
 # -- the library, in this process (the baselines) ----------------------------------------------
 def library_paint(n: int) -> list[float]:
     from neuromosaic.lab.routes_paint import preview_png
-    from neuromosaic.paint import PaintConfig, render_config
+    from neuromosaic.painting import PaintConfig, render_config
 
     def one(i):
         cfg = PaintConfig(size=256, layers=8, width=16, init="normal:1", fast=True, seed=i)
@@ -97,7 +97,7 @@ def library_regions(n: int) -> list[float]:
 
 
 def library_stream(seconds: float) -> float:
-    from neuromosaic.fit import FitConfig, Trainer
+    from neuromosaic.fitting import FitConfig, Trainer
     from neuromosaic.lab.routes_fit import frame
 
     trainer = Trainer(FitConfig(**FIT))

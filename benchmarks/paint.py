@@ -22,7 +22,7 @@ CASE = r"""
 import json, resource, sys, time
 import numpy as np, torch
 import neuromosaic as nm
-from neuromosaic.paint.render import paint
+from neuromosaic.painting.render import paint
 mode, size, extra = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 net = nm.NetSpec(inputs=2, widths=[16] * 8, outputs=3, activation="tanh", init="normal:1", seed=0).build()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -37,7 +37,7 @@ if mode == "article":
     img = net(torch.tensor(colors).type(torch.FloatTensor)).detach().numpy()
     img = (img.reshape(size, size, 3) * 255).astype(np.uint8)
 elif mode == "torch-threads":  # vectorised, but one big tensor on torch's own OpenMP pool
-    from neuromosaic.paint.render import pixel_axes
+    from neuromosaic.painting.render import pixel_axes
     xs, ys = pixel_axes(size, size)
     coords = torch.tensor(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2), dtype=torch.float32)
     with torch.inference_mode():

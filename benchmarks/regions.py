@@ -3,7 +3,7 @@
 Both cut the reference nets of shared/nets (random ReLU MLPs 2 → [w]*d → 1, PyTorch default init)
 over [-R, R]². Each case runs in fresh processes, one per tool, which first load their library
 (regioncam: `import regioncam`; neuromosaic: `import neuromosaic` and the compiled kernel, see
-`neuromosaic.regions.engine.load_kernel`), then time:
+`neuromosaic.regions.cutter.load_kernel`), then time:
 
   cold  the first cut of the process (median over --cold fresh processes for cases under 0.1 s),
   warm  the best of up to 200 more cuts of the same net in that process (as many as fit in ~1 s;
@@ -41,7 +41,7 @@ import numpy as np
 tool, path, R, mode = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 if tool == "neuromosaic":
     import neuromosaic as nm
-    from neuromosaic.regions.engine import load_kernel
+    from neuromosaic.regions.cutter import load_kernel
     compiled = load_kernel()
     from neuromosaic.io.weights import load_npz_net
     load_s = time.perf_counter() - t0
@@ -75,7 +75,7 @@ out = dict(seconds=cold, warm=min(warm) if warm else None, repeats=len(warm), lo
 if tool == "neuromosaic":
     out.update(count=res.count, tiles=len(res.tiles), min_area=float(res.areas.min()), compiled=compiled)
     if mode == "verify":
-        from neuromosaic.regions.exact import verify_exact
+        from neuromosaic.regions.verify import verify_exact
         t = time.perf_counter()
         rep = verify_exact(res)
         out.update(verify_ok=rep.ok, verify_seconds=time.perf_counter() - t, exact_min_area=rep.smallest_area,

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from neuromosaic.sweep import read_table  # noqa: E402
+from neuromosaic.sweeps import read_table  # noqa: E402
 
 
 def main(table: str, out: str) -> None:

@@ -1,35 +1,9 @@
-"""Run a grid of experiments — locally on all cores or on a Dask cluster — into one table.
+"""Deprecated alias of :mod:`neuromosaic.sweeps` (renamed in 0.2.0; this alias goes in 0.3.0)."""
 
->>> from neuromosaic.sweep import load_grid, run_sweep
->>> grid = load_grid("examples/sweep_depth.toml")          # doctest: +SKIP
->>> result = run_sweep(grid, workers=4)                     # doctest: +SKIP
->>> result.table, result.computed, result.skipped           # doctest: +SKIP
+import warnings
 
-The grid file format is in :mod:`neuromosaic.sweeps.grid` and docs/sweeps.md; the experiments a
-cell can run are in :data:`EXPERIMENTS`. Each finished cell is saved at once under
-``<output>.cells/``, so running the same grid again only computes what is missing.
-"""
+from .sweeps import *  # noqa: F403
+from .sweeps import __all__  # noqa: F401
 
-from .sweeps.engine import SweepResult, check_dask_address, connect_dask, run_cell, run_sweep
-from .sweeps.experiments import EXPERIMENTS, Experiment, Outcome
-from .sweeps.grid import Cell, Grid, build_grid, cell_key, load_grid
-from .sweeps.measures import image_stats
-from .sweeps.table import read_table
-
-__all__ = [
-    "EXPERIMENTS",
-    "Cell",
-    "Experiment",
-    "Grid",
-    "Outcome",
-    "SweepResult",
-    "build_grid",
-    "cell_key",
-    "check_dask_address",
-    "connect_dask",
-    "image_stats",
-    "load_grid",
-    "read_table",
-    "run_cell",
-    "run_sweep",
-]
+warnings.warn("neuromosaic.sweep is renamed neuromosaic.sweeps; the old name goes in 0.3.0",
+              DeprecationWarning, stacklevel=2)

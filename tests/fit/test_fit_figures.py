@@ -5,7 +5,7 @@ import torch
 
 import neuromosaic as nm
 from neuromosaic.figures.fit import plot_fit, training_frame
-from neuromosaic.fit.views import fit_view, training_views
+from neuromosaic.fitting.views import fit_view, training_views
 
 
 def test_regions_of_a_one_layer_relu_fit_respect_zaslavsky():

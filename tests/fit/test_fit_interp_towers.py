@@ -7,8 +7,8 @@ import torch
 
 import neuromosaic as nm
 from neuromosaic.errors import SpecError
-from neuromosaic.fit import towers
-from neuromosaic.fit.interp import interpolating_net, sup_error
+from neuromosaic.fitting import towers
+from neuromosaic.fitting.interp import interpolating_net, sup_error
 
 PARABOLOID = "x1**2 + x2**2 + 3"
 

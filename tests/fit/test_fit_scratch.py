@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neuromosaic.errors import SpecError
-from neuromosaic.fit.scratch import ScratchMLP, gradient_check, loss_and_gradient
+from neuromosaic.fitting.scratch import ScratchMLP, gradient_check, loss_and_gradient
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
@@ -26,7 +26,7 @@ def test_a_wrong_gradient_is_caught():
     x, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
     _, grads = net.loss_and_gradients(x, y)
     w1 = dict(grads)["W1"]
-    from neuromosaic.fit.scratch import numerical_gradient, relative_error
+    from neuromosaic.fitting.scratch import numerical_gradient, relative_error
     numeric = numerical_gradient(net, x, y, "mse", net.weights[0])
     assert relative_error(w1, numeric) < 1e-7
     assert relative_error(-w1, numeric) > 0.5

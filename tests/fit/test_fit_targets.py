@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuromosaic.errors import ExpressionError, InputError, NeuromosaicError
-from neuromosaic.fit.targets import (
+from neuromosaic.fitting.targets import (
     DATASETS,
     NAMED_TARGETS,
     get_target,

@@ -8,7 +8,7 @@ import torch
 
 import neuromosaic as nm
 from neuromosaic.errors import ExpressionError, InputError, NeuromosaicError, SpecError
-from neuromosaic.fit import FitConfig, Trainer
+from neuromosaic.fitting import FitConfig, Trainer
 
 
 @pytest.fixture(autouse=True)

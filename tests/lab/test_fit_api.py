@@ -2,7 +2,7 @@
 
 import pytest
 
-from neuromosaic.fit import FitConfig, Trainer
+from neuromosaic.fitting import FitConfig, Trainer
 
 CONFIG = {"target": "x1**2 + x2**2 + 3", "hidden": [8, 8], "steps": 400, "n_train": 200, "n_test": 100,
           "eval_every": 5}

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from neuromosaic.io.png import read_png_metadata
-from neuromosaic.paint import PaintConfig, config_from_metadata, png_bytes, render_config
+from neuromosaic.painting import PaintConfig, config_from_metadata, png_bytes, render_config
 
 
 def pixels(body: bytes) -> np.ndarray:

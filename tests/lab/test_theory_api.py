@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from neuromosaic.fit import towers
-from neuromosaic.fit.train import grid
+from neuromosaic.fitting import towers
+from neuromosaic.fitting.train import grid
 from neuromosaic.theory import meanfield
 
 

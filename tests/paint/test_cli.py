@@ -10,8 +10,8 @@ from PIL import Image
 
 from neuromosaic.cli.app import main
 from neuromosaic.io.png import read_png_metadata
-from neuromosaic.paint import RECIPES
-from neuromosaic.paint.animate import catmull_rom_loop
+from neuromosaic.painting import RECIPES
+from neuromosaic.painting.animate import catmull_rom_loop
 
 
 def run(argv, capsys):

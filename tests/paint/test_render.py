@@ -9,9 +9,9 @@ from torch import nn
 
 import neuromosaic as nm
 from neuromosaic.errors import SpecError
-from neuromosaic.paint import RECIPES, PaintConfig, render_config
-from neuromosaic.paint.color import hsv_to_rgb
-from neuromosaic.paint.render import compile_steps, paint, pixel_axes, run_steps
+from neuromosaic.painting import RECIPES, PaintConfig, render_config
+from neuromosaic.painting.color import hsv_to_rgb
+from neuromosaic.painting.render import compile_steps, paint, pixel_axes, run_steps
 
 
 def _float_image(cfg: PaintConfig) -> np.ndarray:
@@ -78,7 +78,7 @@ def test_pixel_axes_conventions():
 @pytest.fixture(params=[True, False], ids=["folded", "numpy-tanh"])
 def folding(request, monkeypatch):
     """Run a test with the fast mode's folded sigmoid forced on, then off (exact tanh)."""
-    from neuromosaic.paint import render
+    from neuromosaic.painting import render
 
     monkeypatch.setattr(render, "_folding_pays", lambda device: request.param)
     return request.param

@@ -92,7 +92,7 @@ def test_integer_weight_nets_full_of_coincidences_verify_exactly():
     # small integer weights: many concurrent and parallel hyperplanes, hyperplanes through
     # vertices and along edges, units identically zero on whole regions. Exact rationals confirm
     # every region (regioncam, float32, reports one extra face on several of these).
-    from neuromosaic.regions.exact import verify_exact
+    from neuromosaic.regions.verify import verify_exact
 
     rng = np.random.default_rng(0)
     for _ in range(12):

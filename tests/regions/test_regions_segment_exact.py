@@ -6,7 +6,7 @@ import torch
 from regions_helpers import mlp, net_from
 
 import neuromosaic as nm
-from neuromosaic.regions.exact import verify_exact
+from neuromosaic.regions.verify import verify_exact
 
 
 def test_one_layer_breakpoints_are_the_unit_zeros():

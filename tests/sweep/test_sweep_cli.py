@@ -1,7 +1,7 @@
 """`neuromosaic sweep` as a user runs it."""
 
 from neuromosaic.cli.app import main
-from neuromosaic.sweep import load_grid, read_table
+from neuromosaic.sweeps import load_grid, read_table
 
 GRID = """
 experiment = "paint"

@@ -6,7 +6,7 @@ import pytest
 
 from neuromosaic.cli.app import main
 from neuromosaic.errors import InputError
-from neuromosaic.sweep import build_grid, check_dask_address, read_table, run_sweep
+from neuromosaic.sweeps import build_grid, check_dask_address, read_table, run_sweep
 
 distributed = pytest.importorskip("distributed")
 

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from neuromosaic.paint import PaintConfig, render_config
-from neuromosaic.sweep import EXPERIMENTS, build_grid, image_stats, read_table, run_sweep
+from neuromosaic.painting import PaintConfig, render_config
+from neuromosaic.sweeps import EXPERIMENTS, build_grid, image_stats, read_table, run_sweep
 from neuromosaic.theory import bounds
 
 SMALL_PAINT = {"experiment": "paint", "output": "t.csv", "seeds": [0, 1, 2],
@@ -236,7 +236,7 @@ def test_cell_timeout_is_refused_with_dask(tmp_path):
 def test_workers_that_cannot_start_end_the_sweep_not_hang_it(tmp_path, monkeypatch):
     """With --cell-timeout, a worker process that dies before it is ready (a broken install)
     is restarted twice, then every cell is reported lost: no endless respawning."""
-    import neuromosaic.sweeps.engine as engine
+    import neuromosaic.sweeps.runner as engine
 
     monkeypatch.setattr(engine, "_timed_worker", _die_at_start)
     res = run_sweep(_grid(tmp_path), workers=1, cell_timeout=5.0)

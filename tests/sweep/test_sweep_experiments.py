@@ -9,7 +9,7 @@ import torch
 
 import neuromosaic as nm
 from neuromosaic.cli.app import main
-from neuromosaic.sweep import EXPERIMENTS, build_grid, run_sweep
+from neuromosaic.sweeps import EXPERIMENTS, build_grid, run_sweep
 
 
 def _rows(tmp_path, experiment, grid, fixed=None):
@@ -102,7 +102,7 @@ def test_regions_cells_draw_their_partition(tmp_path):
 def test_the_example_grids_are_valid():
     from pathlib import Path
 
-    from neuromosaic.sweep import load_grid
+    from neuromosaic.sweeps import load_grid
 
     examples = sorted((Path(__file__).parents[2] / "examples").glob("sweep_*.toml"))
     assert len(examples) >= 5

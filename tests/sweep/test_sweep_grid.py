@@ -4,7 +4,7 @@ import pytest
 
 from neuromosaic.cli.app import main
 from neuromosaic.errors import NeuromosaicError
-from neuromosaic.sweep import build_grid, cell_key, load_grid
+from neuromosaic.sweeps import build_grid, cell_key, load_grid
 
 PAINT = """
 experiment = "paint"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from neuromosaic.sweep import image_stats
+from neuromosaic.sweeps import image_stats
 
 
 def test_flat_image_is_not_busy():

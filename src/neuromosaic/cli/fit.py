@@ -66,9 +66,9 @@ def fit_cmd(
     Example: neuromosaic fit --target "x1**2 + x2**2 + 3" --hidden 6 --activation relu -o fit.png
     """
     from ..figures.fit import plot_fit, training_frame
-    from ..fit import FitConfig
-    from ..fit.train import fit
-    from ..fit.views import fit_view, training_views
+    from ..fitting import FitConfig
+    from ..fitting.train import fit
+    from ..fitting.views import fit_view, training_views
 
     _check_png(output)
     if animate is not None:
@@ -121,7 +121,7 @@ def towers_cmd(
     Example: neuromosaic towers --single --sides 4,8,32 -o round.png
     """
     from ..figures.towers import plot_single_towers, plot_tower_fit
-    from ..fit import towers
+    from ..fitting import towers
     from ..plane import check_extent
 
     _check_png(output)
@@ -167,7 +167,7 @@ def gradcheck_cmd(
 
     Example: neuromosaic gradcheck --sizes 2,8,8,1 --activation relu --loss mse
     """
-    from ..fit.scratch import format_table, gradient_check
+    from ..fitting.scratch import format_table, gradient_check
 
     rows = gradient_check(_ints(sizes, "--sizes"), activation, loss, batch=batch, eps=eps, seed=seed)
     print(format_table(rows))

@@ -12,9 +12,9 @@ import typer
 from ..errors import SpecError
 from ..io.atomic import atomic_write_text, check_writable
 from ..io.png import read_png_metadata, write_png
-from ..paint import PaintConfig, config_from_metadata, get_recipe, render_config
-from ..paint.animate import MODES, frames_for
-from ..paint.gallery import gallery_items, index_html
+from ..painting import PaintConfig, config_from_metadata, get_recipe, render_config
+from ..painting.animate import MODES, frames_for
+from ..painting.gallery import gallery_items, index_html
 from .progress import progress_bar
 
 # Options shared by paint and animate; None means "not given" so --from/--recipe values stay.

@@ -53,7 +53,7 @@ def bounds_for(widths: list[int], n0: int = 2) -> dict:
 
 
 def _hidden_widths(net) -> list[int]:
-    from ..regions.modules import Elementwise, MaxGroups, compile_net
+    from ..regions.compile import Elementwise, MaxGroups, compile_net
 
     program = compile_net(net, 2)
     widths, live = [], program.in_dim
@@ -134,7 +134,7 @@ def regions_cmd(
         print(f"check: ok (area error {summary['area_error']:.2g}, max output error "
               f"{summary['max_output_error']:.2g}, smallest area {summary['min_area']:.3g})")
     if verify:
-        from ..regions.exact import verify_exact
+        from ..regions.verify import verify_exact
 
         rep = verify_exact(regions)
         print(f"verify (exact rationals): {'ok' if rep.ok else 'FAILED'}; areas sum to "

@@ -82,8 +82,8 @@ def sweep_cmd(
 
     Example: neuromosaic sweep examples/sweep_depth.toml --workers 4
     """
-    from ..sweep import load_grid, run_sweep
-    from ..sweeps.engine import check_dask_address, count_done
+    from ..sweeps import load_grid, run_sweep
+    from ..sweeps.runner import check_dask_address, count_done
     from ..sweeps.table import format_summary, summarize
 
     grid = load_grid(grid_file, output=output)

@@ -179,7 +179,7 @@ def trajectory_cmd(
     _check_png(output)
     names = [check_activation(a) for a in activations.split(",") if a.strip()]
     sws = parse_numbers(sigma_w, "--sigma-w", low=0.0, strict_low=True)
-    meanfield._check_sigmas(1.0, sigma_b)
+    meanfield.check_sigmas(1.0, sigma_b)
     if depth < 6:
         raise SpecError(f"--depth must be >= 6 (growth is measured from layer 4 on), got {depth}")
     if not 1 <= samples <= 64:

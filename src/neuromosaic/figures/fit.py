@@ -2,7 +2,7 @@
 bounds, loss curves; the surface-classifier view; frames of training for animations.
 
 Every panel function takes ``ax=None`` and returns what it drew. Nothing here computes: the
-arrays come from :mod:`neuromosaic.fit.views`.
+arrays come from :mod:`neuromosaic.fitting.views`.
 """
 
 from __future__ import annotations
@@ -101,13 +101,13 @@ def plot_section(view, ax=None, *, target_line: np.ndarray | None = None):
 
 
 def plot_fit(result, view=None, *, fig: Figure | None = None, n: int = 64) -> Figure:
-    """The summary figure of a :class:`~neuromosaic.fit.FitResult`.
+    """The summary figure of a :class:`~neuromosaic.fitting.FitResult`.
 
     Regression: target | learned (3-D) | error map, then regions | loss | a section.
     Surface task: :func:`plot_surface_task`. Classification: :func:`plot_classification`.
-    ``view`` is a precomputed :class:`~neuromosaic.fit.views.FitView` (made if None).
+    ``view`` is a precomputed :class:`~neuromosaic.fitting.views.FitView` (made if None).
     """
-    from ..fit.views import fit_view
+    from ..fitting.views import fit_view
 
     view = view if view is not None else fit_view(result, n=n)
     if result.config.task == "surface":
@@ -219,7 +219,7 @@ def figure_to_array(fig: Figure) -> np.ndarray:
 
 
 def _expr(result) -> str:
-    from ..fit.targets import target_expression
+    from ..fitting.targets import target_expression
 
     text = target_expression(result.config.target)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -15,7 +15,7 @@ COLOR_BY = ("pattern", "output", "gradient")
 
 def pattern_colors(patterns: np.ndarray) -> np.ndarray:
     """RGB `(n, 3)` in [0, 1] hashed from pattern bytes `(n, nbytes)`: stable across runs."""
-    from ..regions.result import pattern_hash
+    from ..regions.patterns import pattern_hash
 
     h = pattern_hash(patterns) if len(patterns) else np.zeros(0, np.uint64)
     hue = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0

@@ -93,7 +93,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         threads = torch.get_num_threads()
         torch.set_num_threads(1)  # the pool runs requests in parallel; nested OpenMP only thrashes
-        from ..regions.engine import load_kernel
+        from ..regions.cutter import load_kernel
 
         load_kernel()  # the compiled region kernel, now rather than in the first Regions request
         yield

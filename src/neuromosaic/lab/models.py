@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import SpecError
-from ..paint import PaintConfig
+from ..painting import PaintConfig
 
 
 def parse_floats(text: str | None, what: str) -> tuple[float, ...] | None:
@@ -80,7 +80,7 @@ class RegionsRequest(BaseModel):
 
 
 class TowersRequest(BaseModel):
-    """Nielsen's towers (``neuromosaic.fit.towers.build``): ``n × n`` towers approximating ``target``."""
+    """Nielsen's towers (``neuromosaic.fitting.towers.build``): ``n × n`` towers approximating ``target``."""
 
     model_config = ConfigDict(extra="forbid")
 

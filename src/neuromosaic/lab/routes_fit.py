@@ -18,8 +18,8 @@ import numpy as np
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
 from ..errors import NeuromosaicError, TooLargeError, one_line
-from ..fit import FitConfig, Trainer
-from ..fit.targets import DATASETS, NAMED_TARGETS
+from ..fitting import FitConfig, Trainer
+from ..fitting.targets import DATASETS, NAMED_TARGETS
 from ..regions import linear_regions
 from ..spec import ACTIVATIONS, PIECEWISE_LINEAR
 from .compute import ComputeTimeout, Limits, cancel_point, check_cap

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ..io.png import encode_png
-from ..paint import RECIPES, PaintConfig, png_bytes, render_config
-from ..paint.color import COLORS
-from ..paint.render import INPUTS, input_count
+from ..painting import RECIPES, PaintConfig, png_bytes, render_config
+from ..painting.color import COLORS
+from ..painting.render import INPUTS, input_count
 from ..spec import ACTIVATIONS
 from .compute import cancel_point, check_cap
 from .models import PaintQuery

@@ -7,9 +7,9 @@ import torch
 from fastapi import APIRouter, Request
 
 from ..errors import SpecError
-from ..fit import towers
-from ..fit.targets import evaluate_on, get_target, target_expression
-from ..fit.train import grid as domain_grid
+from ..fitting import towers
+from ..fitting.targets import evaluate_on, get_target, target_expression
+from ..fitting.train import grid as domain_grid
 from .compute import check_cap
 from .models import TowersRequest
 

@@ -1,7 +1,7 @@
 """Exact linear regions of piecewise-linear networks over a plane (see docs/regions.md)."""
 
-from .cut import linear_regions
-from .line import SegmentRegions, regions_on_segment
+from .partition import linear_regions
+from .segment import SegmentRegions, regions_on_segment
 from .result import RegionCheckError, Regions
 
 __all__ = ["RegionCheckError", "Regions", "SegmentRegions", "linear_regions", "regions_on_segment"]

@@ -10,21 +10,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..plane import Plane
-from .cut import _resolve_plane
-from .engine import encode_patterns
-from .modules import compile_net
+from .compile import compile_net
+from .partition import resolve_plane
 
 
 def grid_patterns(net, domain=None, plane: Plane | None = None, *, size: int = 512,
                   chunk: int = 65536, input_shape=None) -> np.ndarray:
     """Pattern bytes `(size * size, nbytes)` at the pixel centres of a ``size`` x ``size`` grid."""
-    plane = _resolve_plane(net, domain, plane)
+    plane = resolve_plane(domain, plane)
     program = compile_net(net, plane.in_dim, input_shape=input_shape)
     st = plane.grid(size, size).reshape(-1, 2)
     parts = []
     for lo in range(0, st.shape[0], chunk):
         _, pre = program.forward(plane.to_input(st[lo:lo + chunk]), record=True)
-        parts.append(encode_patterns(program, pre, len(st[lo:lo + chunk])))
+        parts.append(program.encode_patterns(pre, len(st[lo:lo + chunk])))
     return np.concatenate(parts)
 
 

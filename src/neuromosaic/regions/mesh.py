@@ -61,7 +61,7 @@ class Mesh:
         new[:self.nv] = X
         self.X = new
 
-    def _grow_vertices(self, n_new: int) -> None:
+    def grow_vertices(self, n_new: int) -> None:
         need = self.nv + n_new
         cap = self.P.shape[0]
         if need <= cap:
@@ -73,7 +73,7 @@ class Mesh:
             new[:self.nv] = old[:self.nv]
             setattr(self, name, new)
 
-    def _grow_faces(self, n_new: int, width: int) -> None:
+    def grow_faces(self, n_new: int, width: int) -> None:
         need = self.nf + n_new
         cap = self.F.shape[0]
         if width > self.F.shape[1]:  # widen: pad with each face's first vertex
@@ -147,7 +147,7 @@ class Mesh:
         ua, ub, ha = a[first], b[first], za[first]
         t = ha / (ha - zb[first])
         n_new_v = ukey.size
-        self._grow_vertices(n_new_v)
+        self.grow_vertices(n_new_v)
         X, P = self.X, self.P
         base = self.nv
         sl = slice(base, base + n_new_v)
@@ -169,7 +169,7 @@ class Mesh:
         AB, deg_ab = _compact(np.concatenate([E, E]),
                               np.concatenate([valid & (S >= 0), valid & (S <= 0)]))
         width = max(AB.shape[1], self.F.shape[1])
-        self._grow_faces(nc, width)
+        self.grow_faces(nc, width)
         AB = _pad_to(AB, width)
         F = self.F
         F[rows] = AB[:nc]

@@ -1,4 +1,4 @@
-"""``Regions``: the result of :func:`~neuromosaic.regions.cut.linear_regions`.
+"""``Regions``: the result of :func:`~neuromosaic.regions.partition.linear_regions`.
 
 A region is the set of points of the plane rectangle with one activation pattern; it is convex and
 the network is affine on it. Internally the result keeps the cut mesh (faces of all tiles); faces
@@ -8,17 +8,51 @@ Everything else (polygons, areas, maps, neighbours) is derived on first use.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from . import geometry as geo
-from .engine import TOL_REL, code_layout, encode_patterns
-from .modules import MaxGroups
+from .cutter import TOL_REL
+from .patterns import group_rows
+from .program import MaxGroups
 
 
 class RegionCheckError(AssertionError):
     """``Regions.check()`` found a violation of an invariant."""
+
+
+@dataclass(frozen=True)
+class RegionMesh:
+    """The cut mesh behind a :class:`Regions` (read-only arrays; faces of all tiles).
+
+    Attributes:
+        P: `(nv, 2)` vertex positions in plane coordinates.
+        Y: `(nv, n_out)` the network's outputs at the vertices.
+        F: `(nf, D)` vertex ids of each face, counter-clockwise; a face of ``deg`` vertices repeats
+            its first vertex in columns ``deg..D-1``.
+        deg: `(nf,)` vertices per face.
+        face_region: `(nf,)` the region each face belongs to (a region cut by a tile border or a
+            max tournament has several faces).
+        face_tile: `(nf,)` the tile each face was cut in (an index into ``Regions.tiles``).
+        face_areas: `(nf,)` face areas; face_grads `(nf, n_out, 2)` and face_offsets `(nf, n_out)`:
+            each face's affine map in plane coordinates.
+    """
+
+    P: np.ndarray
+    Y: np.ndarray
+    F: np.ndarray
+    deg: np.ndarray
+    face_region: np.ndarray
+    face_tile: np.ndarray
+    face_areas: np.ndarray
+    face_grads: np.ndarray
+    face_offsets: np.ndarray
+
+    @property
+    def num_faces(self) -> int:
+        return int(self.F.shape[0])
 
 
 class Regions:
@@ -40,11 +74,11 @@ class Regions:
         self.net, self.program, self.plane = net, program, plane
         self._P, self._Y, self._F, self._deg = P, Y, F, deg
         self._face_tile, self.tiles = face_tile, list(rects)
-        self.layout = code_layout(program)
+        self.layout = program.layout()
         self.seconds = float("nan")
         merge = len(self.tiles) > 1 or any(isinstance(s, MaxGroups) for s in program.steps)
         if merge and len(codes):
-            first, inv = _group_rows(codes)
+            first, inv = group_rows(codes)
             order = np.argsort(first)  # regions numbered by first appearance
             rank = np.empty_like(order)
             rank[order] = np.arange(order.size)
@@ -103,6 +137,13 @@ class Regions:
         return out
 
     # -- public views --------------------------------------------------------------------------
+    @property
+    def mesh(self) -> RegionMesh:
+        """The cut mesh (vertices, faces, and which region each face belongs to)."""
+        g, o = self._face_maps
+        return RegionMesh(self._P, self._Y, self._F, self._deg, self._face_region,
+                          self._face_tile, self._face_areas, g, o)
+
     @cached_property
     def areas(self) -> np.ndarray:
         """`(count,)` region areas in plane coordinates."""
@@ -194,7 +235,7 @@ class Regions:
         and the output equals the stored affine map (``rtol`` relative to the output scale), both
         with the compiled program and with the torch module itself.
         """
-        from .verify import check_regions
+        from .check import check_regions
 
         return check_regions(self, rtol=rtol)
 
@@ -238,48 +279,9 @@ class Regions:
         return f"Regions(count={self.count}, extent={list(self.plane.extent)}, seconds={self.seconds:.3g})"
 
 
-def pattern_hash(codes: np.ndarray) -> np.ndarray:
-    """A stable 64-bit hash `(n,)` uint64 of each row of `(n, nbytes)` uint8 (splitmix64's
-    finaliser on every salted 8-byte word, summed): the same pattern gets the same hash (and
-    colour) in every run."""
-    n, nb = codes.shape
-    nw = (nb + 7) // 8
-    salt = np.random.default_rng(12345).integers(0, 2**63, size=nw, dtype=np.uint64)
-    out = np.empty(n, dtype=np.uint64)
-    step = 1 << 16  # in chunks: a few MB of temporaries, whatever n
-    for lo in range(0, n, step):
-        words = np.zeros((min(step, n - lo), nw * 8), np.uint8)
-        words[:, :nb] = codes[lo:lo + step]
-        with np.errstate(over="ignore"):
-            x = words.view(np.uint64) ^ salt
-            x ^= x >> np.uint64(30)
-            x *= np.uint64(0xBF58476D1CE4E5B9)
-            x ^= x >> np.uint64(27)
-            x *= np.uint64(0x94D049BB133111EB)
-            x ^= x >> np.uint64(31)
-            out[lo:lo + step] = x.sum(axis=1, dtype=np.uint64)
-    return out
-
-
-def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group equal rows of `(n, nbytes)` uint8: ``(first, inverse)`` as ``np.unique`` gives.
-    Rows are grouped by their 64-bit hash first (fast); a collision is detected and then the rows
-    are compared byte by byte instead."""
-    key = pattern_hash(codes)
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    inv = inv.reshape(-1)
-    step = 1 << 16  # compare in chunks: no second copy of all the codes
-    if all(np.array_equal(codes[first[inv[lo:lo + step]]], codes[lo:lo + step])
-           for lo in range(0, len(codes), step)):
-        return first, inv
-    rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1]))).ravel()
-    _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
-    return first, inv.reshape(-1)
-
-
 def patterns_at(regions: Regions, st: np.ndarray):
     """Outputs `(m, n_out)`, pattern bytes `(m, nbytes)` and recorded pre-activations at plane
     points `(m, 2)`, computed by a direct float64 forward pass of the compiled program."""
     x = regions.plane.to_input(st)
     out, pre = regions.program.forward(x, record=True)
-    return out, encode_patterns(regions.program, pre, len(st)), pre
+    return out, regions.program.encode_patterns(pre, len(st)), pre

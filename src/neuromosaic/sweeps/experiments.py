@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..errors import SpecError
-from ..fit import FitConfig
-from ..fit import fit as fit_net
-from ..paint import PaintConfig, png_bytes, render_config
+from ..fitting import FitConfig
+from ..fitting import fit as fit_net
+from ..painting import PaintConfig, png_bytes, render_config
 from ..plane import check_extent
 from ..regions import linear_regions
 from ..spec import PIECEWISE_LINEAR, InitSpec, NetSpec, check_activation

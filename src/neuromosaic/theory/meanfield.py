@@ -126,7 +126,7 @@ def _act(name: str) -> _Act:
     return _ACTS[key]
 
 
-def _check_sigmas(sigma_w: float, sigma_b: float) -> tuple[float, float]:
+def check_sigmas(sigma_w: float, sigma_b: float) -> tuple[float, float]:
     try:
         sw, sb = float(sigma_w), float(sigma_b)
     except (TypeError, ValueError):
@@ -208,7 +208,7 @@ def expect(activation: str, fn: str, q: float) -> float:
 # -- the length map ------------------------------------------------------------------------
 def length_map(activation: str, q: float, *, sigma_w: float, sigma_b: float = 0.0) -> float:
     """One layer of the length map: ``σ_w² E[φ(√q z)²] + σ_b²`` (Poole et al. 2016, Eq. 3)."""
-    sw, sb = _check_sigmas(sigma_w, sigma_b)
+    sw, sb = check_sigmas(sigma_w, sigma_b)
     return sw * sw * expect(activation, "phi2", q) + sb * sb
 
 
@@ -217,7 +217,7 @@ def length_trajectory(activation: str, *, sigma_w: float, sigma_b: float = 0.0, 
     """``q^1 … q^depth``: the predicted variance of each layer's pre-activations, shape ``(depth,)``,
     when the previous layer's activations have mean square ``q0`` (a CPPN's input: its
     coordinates' mean square). ``q^1 = σ_w² q0 + σ_b²``; then the length map."""
-    sw, sb = _check_sigmas(sigma_w, sigma_b)
+    sw, sb = check_sigmas(sigma_w, sigma_b)
     if depth < 1:
         raise SpecError(f"depth must be >= 1, got {depth}")
     qs = [sw * sw * float(q0) + sb * sb]
@@ -256,7 +256,7 @@ def q_star(activation: str, *, sigma_w: float, sigma_b: float = 0.0, q0: float =
     ``inf`` when they grow without bound (an unbounded φ with a large ``σ_w``, e.g. ReLU with
     ``σ_w > √2``).
     """
-    sw, sb = _check_sigmas(sigma_w, sigma_b)
+    sw, sb = check_sigmas(sigma_w, sigma_b)
     act = check_activation(activation)
 
     def gap(q: float) -> float:  # sign of F(q) − q, computed as F(q)/q − 1 (well scaled)
@@ -293,7 +293,7 @@ def chi1(activation: str, *, sigma_w: float, sigma_b: float = 0.0, q: float | No
 
     ``q`` defaults to :func:`q_star`; ``q* = 0`` or ``∞`` use the limits ``q → 0⁺`` / ``q → ∞``.
     """
-    sw, sb = _check_sigmas(sigma_w, sigma_b)
+    sw, sb = check_sigmas(sigma_w, sigma_b)
     if q is None:
         q = q_star(activation, sigma_w=sw, sigma_b=sb)
     return sw * sw * expect(activation, "dphi2", _q_eff(q))
@@ -329,7 +329,7 @@ def correlation_map(activation: str, c: float, *, sigma_w: float, sigma_b: float
 
     It is divided by the length map ``F(q)`` (``= q*`` at the fixed point), so ``c = 1 ↦ 1`` also
     when ``q* = ∞`` (the map is then its ``q → ∞`` limit)."""
-    sw, sb = _check_sigmas(sigma_w, sigma_b)
+    sw, sb = check_sigmas(sigma_w, sigma_b)
     if not -1.0 <= c <= 1.0:
         raise SpecError(f"c must be a correlation in [-1, 1], got {c!r}")
     act = _act(activation)
@@ -341,7 +341,7 @@ def c_star(activation: str, *, sigma_w: float, sigma_b: float = 0.0) -> float:
     """The stable fixed point of the correlation map: ``1`` when ``c = 1`` is stable (its slope
     there, ``χ1`` at a finite ``q*``, is at most 1: the ordered phase), else the fixed point in
     ``[0, 1)`` (the chaotic phase; found by bracketing)."""
-    sw, sb = _check_sigmas(sigma_w, sigma_b)
+    sw, sb = check_sigmas(sigma_w, sigma_b)
     act = _act(activation)
     q = q_star(activation, sigma_w=sw, sigma_b=sb)
     if math.isinf(q):
@@ -403,7 +403,7 @@ def analyse(activation: str, *, sigma_w: float, sigma_b: float = 0.0) -> MeanFie
     ``χ_c = σ_w² E[φ'(u1)φ'(u2)]`` at ``c*`` (``= χ1`` when ``c* = 1``). A negative value means
     the deviation grows (``c = 1`` is unstable); ``inf`` is the edge of chaos.
     """
-    sw, sb = _check_sigmas(sigma_w, sigma_b)
+    sw, sb = check_sigmas(sigma_w, sigma_b)
     name = check_activation(activation)
     act = _act(name)
     q = q_star(name, sigma_w=sw, sigma_b=sb)
@@ -423,8 +423,8 @@ def critical_sigma_w(activation: str, *, sigma_b: float = 0.0, lo: float = 0.05,
                      hi: float = 50.0) -> float:
     """The ``σ_w`` in ``[lo, hi]`` where ``χ1`` first crosses 1 from below (the edge of chaos for
     this ``σ_b``); ``nan`` when ``χ1`` stays on one side of 1 over the range."""
-    _check_sigmas(1.0, sigma_b)
-    _check_sigmas(lo, 0.0)
+    check_sigmas(1.0, sigma_b)
+    check_sigmas(lo, 0.0)
     if not hi > lo:
         raise SpecError(f"hi must be > lo, got lo={lo!r}, hi={hi!r}")
 

@@ -31,7 +31,7 @@ ARTICLE_INITS = ("default", "uniform:100", "uniform:3", "normal:1")
 
 
 def _grid(size: int, *, scale: float = 1.0) -> torch.Tensor:
-    from ..paint import pixel_axes
+    from ..painting import pixel_axes
 
     xs, ys = pixel_axes(size, size, scale=scale)
     gx, gy = np.meshgrid(xs, ys)
@@ -134,12 +134,12 @@ def phase_renders(sigma_ws: Sequence[float], sigma_bs: Sequence[float], *, size:
 
     Returns `(B, W, size, size, 3)` uint8 for ``B = len(sigma_bs)``, ``W = len(sigma_ws)``.
     """
-    from ..paint import paint
+    from ..painting import paint
 
     out = np.empty((len(sigma_bs), len(sigma_ws), size, size, 3), dtype=np.uint8)
     for i, sb in enumerate(sigma_bs):
         for j, sw in enumerate(sigma_ws):
-            meanfield._check_sigmas(sw, sb)
+            meanfield.check_sigmas(sw, sb)
             spec = NetSpec(inputs=2, widths=[width] * depth, outputs=3, activation=activation,
                            out_activation="sigmoid", init=f"normal:{float(sw) / math.sqrt(width)!r}",
                            bias_init="zeros" if sb == 0 else f"normal:{float(sb)!r}", seed=seed)

@@ -75,7 +75,7 @@ def circle_lengths(activation: str = "tanh", *, sigma_w: float, sigma_b: float =
         pre-activations ``h^l`` of layer ``l``.
     """
     name = _check(activation, width, depth, points)
-    sw, sb = meanfield._check_sigmas(sigma_w, sigma_b)
+    sw, sb = meanfield.check_sigmas(sigma_w, sigma_b)
     if in_dim < 2:
         raise SpecError(f"in_dim must be >= 2 (the circle needs a plane), got {in_dim}")
     phi, dphi = _TORCH_ACTS[name]

@@ -4,7 +4,7 @@ The 1-D version of the engine: the segment is a sorted list of points carrying t
 On each piece between two points every pre-activation of the current layer is affine in ``t``, so
 a unit crosses a breakpoint ``c`` at most once there, at the zero of the linear interpolation; all
 crossings of a layer are found at once and inserted. Max steps (MaxPool, Maxout) are cut by a
-tournament as in :mod:`.engine`, and adjacent pieces with equal activation patterns are merged.
+tournament as in :mod:`.cutter`, and adjacent pieces with equal activation patterns are merged.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from .engine import TOL_REL, encode_patterns
-from .modules import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_step, compile_net
+from .compile import compile_net
+from .cutter import TOL_REL
+from .program import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_step
 
 
 @dataclass
@@ -26,7 +27,7 @@ class SegmentRegions:
         breakpoints: `(count - 1,)` the interior parameters ``t`` where the activation pattern
             changes, increasing, in (0, 1).
         patterns: `(count, nbytes)` uint8 activation pattern of each piece (layout as in
-            :func:`~neuromosaic.regions.engine.code_layout`).
+            :meth:`~neuromosaic.regions.program.Program.layout`).
         slopes: `(count, n_out)` d(output)/dt on each piece; ``offsets``: `(count, n_out)` the
             output at t = 0 of each piece's affine function.
     """
@@ -125,7 +126,7 @@ def regions_on_segment(net, a, b, *, input_shape=None) -> SegmentRegions:
     t, Y = cut_segment(program, a, b)
     mids = 0.5 * (t[:-1] + t[1:])
     _, pre = program.forward(a + mids[:, None] * (b - a), record=True)
-    patterns = encode_patterns(program, pre, len(mids))
+    patterns = program.encode_patterns(pre, len(mids))
     # merge neighbouring pieces with one pattern (a max tournament can cut where the argmax stays)
     same = np.all(patterns[1:] == patterns[:-1], axis=1)
     keep_pt = np.concatenate([[True], ~same, [True]])

@@ -1,26 +1,15 @@
-"""Compile a piecewise-linear network into a flat program for the region engine.
+"""Compile a piecewise-linear ``torch.nn.Module`` into a :class:`~.program.Program`.
 
-A program is a list of steps acting on a state matrix ``X`` of shape `(num_points, d)` (one row per
-mesh vertex). The first ``live`` columns are the current activations; the columns after them are
-copies saved by :class:`~neuromosaic.layers.Residual` blocks (a stack), carried along untouched.
-
-Steps:
-    ``Affine(M, c)``: ``live`` columns ``h`` become ``M @ h + c`` (Linear, Conv, AvgPool,
-        BatchNorm in eval mode, Flatten/Unflatten; the non-Linear ones are probed in float64 on
-        the basis vectors, so the matrix is the module's own arithmetic).
-    ``Elementwise(kind, ...)``: a piecewise-linear scalar function applied to every live unit; it
-        cuts the plane where a unit crosses one of ``breakpoints`` (ReLU family: 0; Hardtanh: its
-        two limits; Abs: 0).
-    ``MaxGroups(groups)``: ``out[j] = max(h[groups[j]])`` (MaxPool windows, Maxout pieces); it cuts
-        where the argmax changes.
-    ``Push`` / ``Pop``: the start and the end of a residual block (save ``h``; add it back).
+Linear layers are read as they are; the other affine modules (Conv, AvgPool, BatchNorm in eval
+mode, Linear over a multi-axis input) are probed in float64 on the basis vectors, so the matrix is
+the module's own arithmetic. Activations become elementwise steps, MaxPool and Maxout max steps,
+:class:`~neuromosaic.layers.Residual` a Push/Pop pair. The user's module is read, never changed.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -28,136 +17,8 @@ from torch import nn
 
 from ..errors import InputError, NotPiecewiseLinearError, SpecError
 from ..layers import Abs, Maxout, Residual
+from .program import Affine, Elementwise, MaxGroups, Pop, Program, Push
 
-
-@dataclass
-class Affine:
-    M: np.ndarray  # (d_out, d_in)
-    c: np.ndarray  # (d_out,)
-    name: str = "Linear"
-
-
-@dataclass
-class Elementwise:
-    kind: str  # relu | leaky | abs | hardtanh | identity
-    breakpoints: tuple[float, ...]
-    slope: np.ndarray | None = None  # (live,) negative-side slope for leaky/prelu
-    lo: float = -1.0
-    hi: float = 1.0
-    name: str = "ReLU"
-
-    def apply(self, z: np.ndarray) -> np.ndarray:
-        """The activation on values `(n, live)`."""
-        if self.kind == "relu":
-            return np.maximum(z, 0.0)
-        if self.kind == "leaky":
-            return np.where(z > 0, z, z * self.slope)
-        if self.kind == "abs":
-            return np.abs(z)
-        if self.kind == "hardtanh":
-            return np.clip(z, self.lo, self.hi)
-        return z
-
-    def apply_(self, z: np.ndarray) -> None:
-        """The activation in place on a view `(n, live)`."""
-        if self.kind == "relu":
-            np.maximum(z, 0.0, out=z)
-        elif self.kind == "abs":
-            np.abs(z, out=z)
-        elif self.kind == "hardtanh":
-            np.clip(z, self.lo, self.hi, out=z)
-        elif self.kind == "leaky":
-            z[...] = np.where(z > 0, z, z * self.slope)
-
-
-@dataclass
-class MaxGroups:
-    groups: np.ndarray  # (n_out, k) indices into the live columns; -1 marks padding
-    name: str = "MaxPool"
-
-
-@dataclass
-class Push:
-    name: str = "Residual"
-
-
-@dataclass
-class Pop:
-    name: str = "Residual"
-
-
-@dataclass
-class Program:
-    """A compiled network: ``steps`` from ``in_dim`` inputs to ``out_dim`` outputs."""
-
-    steps: list = field(default_factory=list)
-    in_dim: int = 0
-    out_dim: int = 0
-    _layout: list | None = field(default=None, repr=False, compare=False)
-    _mlp: tuple | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def cutting_steps(self) -> list[int]:
-        return [i for i, s in enumerate(self.steps) if isinstance(s, (Elementwise, MaxGroups))
-                and not (isinstance(s, Elementwise) and s.kind == "identity")]
-
-    def forward(self, x: np.ndarray, *, record: bool = False):
-        """Evaluate on points `(n, in_dim)` in float64. With ``record``, also return the list of
-        pre-activation values `(n, live)` of every cutting step (to read activation patterns)."""
-        X = np.asarray(x, dtype=np.float64)
-        live = X.shape[1]
-        pre = []
-        for step in self.steps:
-            X, live, z = apply_step(step, X, live)
-            if z is not None:
-                pre.append(z)
-        out = X[:, :live]
-        return (out, pre) if record else out
-
-
-def apply_step(step, X: np.ndarray, live: int):
-    """Apply one step to state `(n, d)`; returns ``(X, live, pre)`` with ``pre`` the values a
-    cutting step looked at (else None)."""
-    if isinstance(step, Affine):
-        h = X[:, :live] @ step.M.T + step.c
-        return np.concatenate([h, X[:, live:]], axis=1), step.M.shape[0], None
-    if isinstance(step, Elementwise):
-        z = X[:, :live]
-        if step.kind == "identity":
-            return X, live, None
-        X = X.copy()
-        X[:, :live] = step.apply(z)
-        return X, live, z.copy()
-    if isinstance(step, MaxGroups):
-        z = X[:, :live]
-        vals = group_values(z, step.groups)
-        h = vals.max(axis=2)
-        return np.concatenate([h, X[:, live:]], axis=1), step.groups.shape[0], z.copy()
-    if isinstance(step, Push):
-        return np.concatenate([X[:, :live], X], axis=1), live, None
-    if isinstance(step, Pop):
-        h = X[:, :live] + X[:, live:2 * live]
-        return np.concatenate([h, X[:, 2 * live:]], axis=1), live, None
-    raise TypeError(step)
-
-
-def group_values(z: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """`(n, n_out, k)` values of each group; padding (-1) is -inf."""
-    vals = z[:, np.maximum(groups, 0)]
-    return np.where(groups[None] >= 0, vals, -np.inf)
-
-
-def pattern_codes(step, z: np.ndarray) -> np.ndarray:
-    """Activation pattern of a cutting step at points whose pre-activations are `(n, live)`:
-    `(n, m)` small ints: for Elementwise, for every unit and breakpoint ``c``: ``z > c``; for
-    MaxGroups, the argmax inside every group."""
-    if isinstance(step, MaxGroups):
-        return group_values(z, step.groups).argmax(axis=2).astype(np.uint8)
-    cols = [(z > c) for c in step.breakpoints]
-    return np.stack(cols, axis=2).reshape(z.shape[0], -1).astype(np.uint8)
-
-
-# --------------------------------------------------------------------------------------------
 _FLOAT = torch.float64
 
 
@@ -312,7 +173,7 @@ def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None)
         net = net.build(dtype=torch.float64)
     if not isinstance(net, nn.Module):
         raise SpecError(f"net must be a torch.nn.Module or a NetSpec, got {type(net).__name__}")
-    shape = tuple(input_shape) if input_shape is not None else _guess_shape(net, in_dim)
+    shape = tuple(input_shape) if input_shape is not None else guess_shape(net, in_dim)
     if math.prod(shape) != in_dim:
         raise InputError(f"input_shape {shape} has {math.prod(shape)} values, the plane has {in_dim}")
     mlp = _compile_mlp(net, in_dim) if input_shape is None else None
@@ -324,10 +185,9 @@ def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None)
 
 
 def _compile_mlp(net: nn.Module, in_dim: int) -> Program | None:
-    """The program of a plain MLP (a Sequential of Linear and ReLU only, the common
-    case) without the general dispatch of :func:`_compile`; None for anything else. All weights
-    are copied into two flat float64 arrays (the steps' matrices are views of them), which are
-    also the arguments of the one-call kernel (see :func:`.engine.mlp_arrays`)."""
+    """The program of a plain MLP (a Sequential of Linear and ReLU only, the common case)
+    without the general dispatch of :func:`_compile`; None for anything else. The weights are
+    copied into two flat float64 arrays at once (the steps' matrices are views of them)."""
     if type(net) is not nn.Sequential:
         return None
     ws, bs, dims, relu_after = [], [], [in_dim], []
@@ -361,25 +221,17 @@ def _compile_mlp(net: nn.Module, in_dim: int) -> Program | None:
         raise InputError("Linear has NaN or inf weights")
     steps: list = []
     wo = bo = 0
-    offs, off = [], 0
     for k, relu in enumerate(relu_after):
         din, dout = dims[k], dims[k + 1]
         steps.append(Affine(Wflat[wo:wo + din * dout].reshape(dout, din), bflat[bo:bo + dout], "Linear"))
         wo += din * dout
         bo += dout
-        offs.append(off if relu else 0)
         if relu:
             steps.append(Elementwise("relu", (0.0,), name="ReLU"))
-            off += (dout + 7) // 8
-    L = len(relu_after)
-    program = Program(steps, in_dim, width)
-    program._mlp = (Wflat, bflat, np.array(dims, dtype=np.int64), np.array(relu_after, dtype=np.int64),
-                    np.zeros(L, dtype=np.int64), np.array(offs, dtype=np.int64), np.zeros(2 * L),
-                    np.zeros(1))
-    return program
+    return Program(steps, in_dim, width)
 
 
-def _guess_shape(net: nn.Module, in_dim: int) -> tuple[int, ...]:
+def guess_shape(net: nn.Module, in_dim: int) -> tuple[int, ...]:
     first = net
     while isinstance(first, nn.Sequential) and len(first) > 0:
         first = first[0]

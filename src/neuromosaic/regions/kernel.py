@@ -14,10 +14,11 @@ calls per breakpoint, with the same arithmetic (so the same partition; faces in 
    edge share one vertex: both meet the edge's first crossing unit (the same for both).
 
 The kernels never reallocate their arguments (a reassigned array costs Numba an atomic reference
-count on every use): when an array is full, :func:`cut_faces` stops before the split that needs
-more room, returns which array is short and where it stopped, and the caller grows it and calls
-again (:func:`cut_step`, one call per layer with NumPy's products between; or :func:`cut_mlp`,
-a whole small MLP in one call, products as plain loops, growth inside).
+count on every use, and NumPy's allocator asks for huge pages where Numba's does not): when an
+array is full, :func:`cut_faces` stops before the split that needs more room, returns which array
+is short and where it stopped, and the caller (:meth:`.cutter.Cutter`, one step at a time, the
+products between steps being NumPy's) grows it and calls again; then :func:`activate` applies
+the activation.
 """
 
 from __future__ import annotations
@@ -238,12 +239,11 @@ def cut_faces(P, X, F, deg, codes, nv, nf, live, c, tol, bi, L, byte_off, max_fa
 
 
 @njit(f"Tuple((int64, int64, int64, int64, int64, int64, float64, {_U2}, {_I1}, {_I1}, {_I1}, {_I1}))"
-      f"({_MESH}, int64, int64, int64, float64, float64, int64, int64, int64, int64, boolean)",
+      f"({_MESH}, int64, int64, int64, float64, float64, int64, int64, int64, int64)",
       cache=True, nogil=True)
-def cut_level(P, X, F, deg, codes, nv, nf, live, c, tol, bi, L, byte_off, max_faces, relu):
+def cut_level(P, X, F, deg, codes, nv, nf, live, c, tol, bi, L, byte_off, max_faces):
     """:func:`face_bits`, then :func:`cut_faces` from the start, in one call. ``tol < 0``: use
-    ``-tol`` times ``max(1, max |X[:nv, :live]|)``. ``relu``: when done, apply ReLU to
-    ``X[:nv, :live]``. Returns ``(status, r, top, nv, nf, hcount, tol, cross, stack_f, stack_u,
+    ``-tol`` times ``max(1, max |X[:nv, :live]|)``. Returns ``(status, r, top, nv, nf, hcount, tol, cross, stack_f, stack_u,
     keys, vals)``: the state to go on with when ``status`` asks for room."""
     if tol < 0:
         scale = 1.0
@@ -263,150 +263,27 @@ def cut_level(P, X, F, deg, codes, nv, nf, live, c, tol, bi, L, byte_off, max_fa
     stack_u = np.empty(live + 2, dtype=np.int64)
     status, r, top, nv, nf2, hcount = cut_faces(P, X, F, deg, codes, nv, nf, live, c, tol, bi, L, byte_off,
                                                 max_faces, cross, nf, 0, stack_f, stack_u, 0, keys, vals, 0)
-    if relu and status == DONE:
-        for v in range(nv):
-            for j in range(live):
-                if X[v, j] < 0.0:
-                    X[v, j] = 0.0
     return status, r, top, nv, nf2, hcount, tol, cross, stack_f, stack_u, keys, vals
 
 
-def cut_step(mesh, live: int, levels, tol: float, byte_off: int, max_faces: int, *,
-             relu: bool = False) -> bool | None:
-    """Cut ``mesh`` (a :class:`~.mesh.Mesh`) by every unit ``j < live`` at every breakpoint of
-    ``levels`` and write the step's pattern bits. ``tol < 0``: relative to the values (see
-    :func:`cut_level`). ``relu`` (one breakpoint, 0): also apply ReLU to the vertex values when
-    that can be done in the same call. Returns False when more than ``max_faces`` faces were
-    made (the mesh is then incomplete), True when ReLU was applied, else None."""
-    L = len(levels)
-    applied = None
-    for bi, c in enumerate(levels):
-        c = float(c)
-        nf0 = mesh.nf
-        status, r, top, mesh.nv, mesh.nf, hcount, tol, cross, stack_f, stack_u, keys, vals = cut_level(
-            mesh.P, mesh.X, mesh.F, mesh.deg, mesh.codes, mesh.nv, mesh.nf, live, c, tol, bi, L,
-            byte_off, max_faces, relu)
-        if relu and status == DONE:
-            applied = True
-        while status != DONE:
-            if status == TOO_MANY:
-                return False
-            if status == WIDER:
-                mesh._grow_faces(0, mesh.F.shape[1] + 4)
-            elif status == MORE_FACES:
-                mesh._grow_faces(max(16, mesh.nf // 2), mesh.F.shape[1])
-            elif status == MORE_VERTICES:
-                mesh._grow_vertices(max(64, mesh.nv // 2))
-            elif status == MORE_KEYS:
-                keys, vals = rehash(keys, vals, 2 * keys.size)
-            status, r, top, mesh.nv, mesh.nf, hcount = cut_faces(
-                mesh.P, mesh.X, mesh.F, mesh.deg, mesh.codes, mesh.nv, mesh.nf, live, c, tol, bi, L,
-                byte_off, max_faces, cross, nf0, r, stack_f, stack_u, top, keys, vals, hcount)
-    return applied
+# activation kinds of activate()
+ACT_RELU, ACT_LEAKY, ACT_ABS, ACT_HARDTANH = 1, 2, 3, 4
 
 
-# -- a whole MLP in one call ----------------------------------------------------------------------
-# activation kinds of cut_mlp
-ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_ABS, ACT_HARDTANH = 0, 1, 2, 3, 4
-
-
-@njit(f"{_F2}({_F2}, int64, int64)", cache=True, nogil=True)
-def _grow_f2(A, n, cap):
-    out = np.empty((cap, A.shape[1]), dtype=np.float64)
-    out[:n] = A[:n]
-    return out
-
-
-@njit(f"Tuple(({_I2}, {_I1}, {_U2}))({_I2}, {_I1}, {_U2}, int64, int64, int64)", cache=True, nogil=True)
-def _grow_faces_arrays(F, deg, codes, nf, cap, width):
-    F2 = np.empty((cap, width), dtype=np.int64)
-    D = F.shape[1]
-    for f in range(nf):
-        for i in range(D):
-            F2[f, i] = F[f, i]
-        for i in range(D, width):
-            F2[f, i] = F[f, 0]
-    deg2 = np.empty(cap, dtype=np.int64)
-    deg2[:nf] = deg[:nf]
-    codes2 = np.zeros((cap, codes.shape[1]), dtype=np.uint8)
-    codes2[:nf] = codes[:nf]
-    return F2, deg2, codes2
-
-
-@njit(f"Tuple(({_F2}, {_F2}, {_I2}, {_I1}, {_U2}, int64, int64, int64))"
-      f"({_MESH}, int64, int64, float64[::1], float64[::1], {_I1}, {_I1}, {_I1}, {_I1}, float64[::1], "
-      f"float64[::1], float64, int64)", cache=True, nogil=True)
-def cut_mlp(P, X, F, deg, codes, nv, nf, Wflat, bflat, dims, kinds, slope_off, byte_offs, lo_hi, slopes,
-            tol_rel, max_faces):
-    """Cut a small plain MLP over the mesh in one call (no Python between layers; the products
-    are plain loops, so this is for small layers): for layer ``k``, ``X <- X @ W_k.T + b_k`` (``W_k``
-    `(dims[k+1], dims[k])` row-major in ``Wflat``, ``b_k`` in ``bflat``), then, unless
-    ``kinds[k]`` is ACT_NONE, the cut at its breakpoints (0, or ``lo_hi[2k], lo_hi[2k+1]`` for
-    hardtanh; pattern bytes from ``byte_offs[k]``) and the activation (leaky slopes per unit
-    from ``slopes[slope_off[k]:]``). The same arithmetic as the per-step path (:func:`cut_step`
-    with NumPy's activations; the products are summed in another order, a rounding difference far
-    below the tolerance ``tol_rel``). Returns ``(P, X, F, deg, codes, nv, nf, status)``,
-    ``X`` holding the last layer's values; ``status`` TOO_MANY: stopped past ``max_faces``."""
-    wo = 0
-    bo = 0
-    levels = np.empty(2, dtype=np.float64)
-    for k in range(dims.size - 1):
-        din = dims[k]
-        dout = dims[k + 1]
-        W = Wflat[wo:wo + dout * din].reshape((dout, din))
-        wo += dout * din
-        Xn = np.empty((P.shape[0], dout), dtype=np.float64)
-        for v in range(nv):
-            for j in range(dout):
-                acc = 0.0
-                for i in range(din):
-                    acc += X[v, i] * W[j, i]
-                Xn[v, j] = acc + bflat[bo + j]
-        bo += dout
-        X = Xn
-        kind = kinds[k]
-        if kind == ACT_NONE:
-            continue
-        nlev = 1
-        levels[0] = 0.0
-        if kind == ACT_HARDTANH:
-            nlev = 2
-            levels[0] = lo_hi[2 * k]
-            levels[1] = lo_hi[2 * k + 1]
-        tol = -tol_rel  # cut_level makes it relative to the layer's values on the first level
-        for bi in range(nlev):
-            c = levels[bi]
-            nf0 = nf
-            status, r, top, nv, nf, hcount, tol, cross, stack_f, stack_u, keys, vals = cut_level(
-                P, X, F, deg, codes, nv, nf, dout, c, tol, bi, nlev, byte_offs[k], max_faces, False)
-            while status != DONE:
-                if status == TOO_MANY:
-                    return P, X, F, deg, codes, nv, nf, TOO_MANY
-                if status == WIDER:
-                    F, deg, codes = _grow_faces_arrays(F, deg, codes, nf, F.shape[0], F.shape[1] + 4)
-                elif status == MORE_FACES:
-                    F, deg, codes = _grow_faces_arrays(F, deg, codes, nf, F.shape[0] + max(16, nf // 2),
-                                                       F.shape[1])
-                elif status == MORE_VERTICES:
-                    cap = P.shape[0] + max(64, nv // 2)
-                    P = _grow_f2(P, nv, cap)
-                    X = _grow_f2(X, nv, cap)
-                elif status == MORE_KEYS:
-                    keys, vals = rehash(keys, vals, 2 * keys.size)
-                status, r, top, nv, nf, hcount = cut_faces(
-                    P, X, F, deg, codes, nv, nf, dout, c, tol, bi, nlev, byte_offs[k], max_faces,
-                    cross, nf0, r, stack_f, stack_u, top, keys, vals, hcount)
-        so = slope_off[k]
-        for v in range(nv):
-            for j in range(dout):
-                z = X[v, j]
-                if kind == ACT_RELU:
-                    X[v, j] = max(z, 0.0)
-                elif kind == ACT_LEAKY:
-                    if not z > 0:
-                        X[v, j] = z * slopes[so + j]
-                elif kind == ACT_ABS:
-                    X[v, j] = abs(z)
-                else:
-                    X[v, j] = min(max(z, levels[0]), levels[1])
-    return P, X, F, deg, codes, nv, nf, DONE
+@njit(f"void({_F2}, int64, int64, int64, float64[::1], float64[::1])", cache=True, nogil=True)
+def activate(X, nv, live, kind, levels, slopes):
+    """The activation in place on ``X[:nv, :live]``: ``kind`` ACT_RELU, ACT_LEAKY (a slope per unit
+    in ``slopes``), ACT_ABS, or ACT_HARDTANH (clip to ``levels[0], levels[1]``)."""
+    for v in range(nv):
+        for j in range(live):
+            z = X[v, j]
+            if kind == ACT_RELU:
+                if z < 0.0:
+                    X[v, j] = 0.0
+            elif kind == ACT_LEAKY:
+                if not z > 0:
+                    X[v, j] = z * slopes[j]
+            elif kind == ACT_ABS:
+                X[v, j] = abs(z)
+            else:
+                X[v, j] = min(max(z, levels[0]), levels[1])

@@ -1,0 +1,111 @@
+"""``linear_regions``: the exact partition of a plane rectangle by a network (the public entry point).
+
+It compiles the network (:mod:`.compile`), plans tiles (:mod:`.tiles`), cuts each one
+(:mod:`.cutter`) and joins them into a :class:`~.result.Regions`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import SpecError, TooLargeError
+from ..plane import Plane, check_extent
+from .compile import compile_net
+from .cutter import check_backend
+from .tiles import grid_tiles, plan_tiles, run_tiles
+
+
+def _workers() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+def _adapt_progress(progress):
+    """Accept ``progress(done, total)`` as well as ``progress(done, total, faces)``."""
+    if progress is None:
+        return None
+    import inspect
+
+    try:
+        params = inspect.signature(progress).parameters.values()
+    except (TypeError, ValueError):
+        return progress
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in params) or len(positional) >= 3:
+        return progress
+    return lambda done, total, faces: progress(done, total)
+
+
+def resolve_plane(domain, plane) -> Plane:
+    """The plane of a ``domain=(x0, x1, y0, y1)`` or a given ``plane`` (exactly one of them)."""
+    if (domain is None) == (plane is None):
+        raise SpecError("give exactly one of domain=(x0, x1, y0, y1) (2-input nets) or plane=nm.Plane(...)")
+    if plane is not None:
+        if not isinstance(plane, Plane):
+            raise SpecError(f"plane must be a neuromosaic.Plane, got {type(plane).__name__}")
+        return plane
+    x0, x1, y0, y1 = check_extent(domain)
+    return Plane.rect(x0, x1, y0, y1)
+
+
+def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions: int | None = None,
+                   progress: Callable[[int, int, int], None] | None = None,
+                   tiles: tuple[int, int] | None = None, workers: int | None = None,
+                   input_shape: tuple[int, ...] | None = None, backend: str = "numba"):
+    """The exact linear regions of a piecewise-linear network over a rectangle of a plane.
+
+    Arguments:
+        net: a ``torch.nn.Sequential`` (Linear, ReLU, LeakyReLU, PReLU, Hardtanh, Abs, Identity,
+            Flatten/Unflatten, BatchNorm in eval mode, Conv1d/2d, AvgPool, MaxPool, Maxout,
+            Residual) or a :class:`~neuromosaic.spec.NetSpec` with such activations.
+        domain: ``(x0, x1, y0, y1)``, the input rectangle of a 2-input network.
+        plane: a :class:`~neuromosaic.plane.Plane` (a rectangle in a 2-D slice of the input space);
+            give exactly one of ``domain`` and ``plane``.
+        max_regions: stop with :class:`~neuromosaic.errors.TooLargeError` past this many regions.
+        progress: ``progress(done_steps, total_steps, faces_so_far)`` (or ``progress(done, total)``),
+            called after every step (layer) of every tile.
+        tiles: ``(nx, ny)``: a grid of equal tiles; default: one tile for small partitions, else
+            a quadtree whose tiles keep a worker's mesh near ``TILE_STATE_BYTES``.
+        workers: processes for the tiles (default: the usable cores).
+        input_shape: the per-sample shape a conv net takes, e.g. ``(1, 8, 8)`` (default: guessed).
+        backend: ``"numba"`` (the compiled cut kernel) or ``"numpy"`` (the NumPy reference the
+            tests compare it with); the same partition either way.
+
+    Returns a :class:`~neuromosaic.regions.result.Regions`. All arithmetic is float64.
+    """
+    from .result import Regions
+
+    plane = resolve_plane(domain, plane)
+    check_backend(backend)
+    program = compile_net(net, plane.in_dim, input_shape=input_shape)
+    if max_regions is not None and (not isinstance(max_regions, (int, np.integer)) or max_regions < 1):
+        raise SpecError(f"max_regions must be a positive integer, got {max_regions!r}")
+    A, c = plane.affine()
+    workers = _workers() if workers is None else max(1, int(workers))
+    progress = _adapt_progress(progress)
+    start = time.perf_counter()
+    if tiles is None:
+        rects = plan_tiles(program, A, c, plane.extent, workers)
+    else:
+        nx, ny = (int(v) for v in tiles)
+        if nx < 1 or ny < 1:
+            raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
+        rects = grid_tiles(plane.extent, nx, ny)
+    # tiles in worker processes limit BLAS to one thread each (see tiles.one_blas_thread); in
+    # this process the matrix products may use every core
+    parts = run_tiles(program, A, c, rects, backend=backend, max_regions=max_regions,
+                      progress=progress, workers=min(workers, len(rects)))
+    regions = Regions.from_tiles(net, program, plane, parts)
+    if max_regions is not None and regions.count > max_regions:
+        raise TooLargeError(f"more than max_regions={max_regions} regions ({regions.count}); "
+                            "raise --max-regions or shrink the domain")
+    regions.seconds = time.perf_counter() - start
+    return regions
+
