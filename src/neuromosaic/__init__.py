@@ -51,8 +51,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from . import theory  # noqa: F401
-    from .fitting import towers  # noqa: F401
     from .errors import NeuromosaicError  # noqa: F401
+    from .fitting import towers  # noqa: F401
     from .fitting.config import FitConfig  # noqa: F401
     from .fitting.train import FitResult, fit  # noqa: F401
     from .layers import Maxout, Residual  # noqa: F401

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 
 class NeuromosaicError(ValueError):
-    """Base class of every user-facing error in neuromosaic."""
+    """Base class of every user-facing error in neuromosaic.
+
+    ``field``: the name of the model field the message starts with (``"n_train: must be …"``),
+    when the error comes from validating a model; the CLI shows it as its option
+    (``--n-train: must be …``), the lab as the field name.
+    """
+
+    field: str | None = None
 
 
 class SpecError(NeuromosaicError):

@@ -37,6 +37,8 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "prelu": lambda: nn.PReLU(init=0.25),
 }
 PIECEWISE_LINEAR = frozenset({"relu", "leaky_relu", "abs", "identity", "hardtanh", "prelu"})
+#: which Linear layers have a bias: every one, only the first (the article's CPPN), or none
+BIASES = ("all", "first", "none")
 
 
 class InitSpec(BaseModel):
@@ -130,11 +132,19 @@ def _bias_init_name(text: str | None) -> str | None:
     return None if text in (None, "") else str(InitSpec.parse(text, what="bias_init"))
 
 
+def check_bias(value: str) -> str:
+    """``value`` if it is one of ``BIASES``, else a ``SpecError`` listing them."""
+    if value not in BIASES:
+        raise SpecError(f"must be one of {', '.join(BIASES)}, got {value!r}")
+    return value
+
+
 # Field types shared by every model that names an activation or an init (NetSpec, PaintConfig,
 # FitConfig, the lab's and the sweep's models): one validation, one error message.
 ActivationName = Annotated[str, AfterValidator(check_activation)]
 InitName = Annotated[str, AfterValidator(_init_name)]
 BiasInitName = Annotated[str | None, AfterValidator(_bias_init_name)]
+BiasName = Annotated[str, AfterValidator(check_bias)]
 
 
 def make_activation(name: str) -> nn.Module:
@@ -150,7 +160,10 @@ class Validated(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise SpecError(validation_message(exc)) from None
+            error = SpecError(validation_message(exc))
+            errors = exc.errors()
+            error.field = str(errors[0]["loc"][0]) if errors and errors[0].get("loc") else None
+            raise error from None
 
 
 class NetSpec(Validated):
@@ -166,6 +179,9 @@ class NetSpec(Validated):
             ``normal:S``, ``uniform:A``, ``xavier`` or ``kaiming``.
         bias_init: how biases are drawn; ``None`` keeps PyTorch's default bias init
             (U(±1/√fan_in)), as the article's ``nn.init.normal_(m.weight)`` did.
+        bias: which Linear layers have a bias: ``"all"`` (default), ``"first"`` (only the first,
+            as in the article's CPPN: ``Linear(2, 16)`` with a bias, every later one
+            ``bias=False``) or ``"none"``.
         seed: the seed of the weights; the same spec builds the same weights.
     """
 
@@ -178,6 +194,7 @@ class NetSpec(Validated):
     out_activation: ActivationName = "sigmoid"
     init: InitName = "normal:1"
     bias_init: BiasInitName = None
+    bias: BiasName = "all"
     seed: int = 0
 
     @field_validator("inputs", "outputs")
@@ -211,10 +228,15 @@ class NetSpec(Validated):
     def layer_sizes(self) -> list[int]:
         return [self.inputs, *self.widths, self.outputs]
 
+    def has_bias(self, layer: int) -> bool:
+        """Whether Linear layer ``layer`` (0 = the first) has a bias."""
+        return self.bias == "all" or (self.bias == "first" and layer == 0)
+
     @property
     def num_params(self) -> int:
         sizes = self.layer_sizes
-        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        return sum((a + self.has_bias(i)) * b
+                   for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)))
 
     def replace(self, **changes: Any) -> NetSpec:
         """A copy with some fields changed (validated again)."""
@@ -226,7 +248,8 @@ class NetSpec(Validated):
 
         The weights depend only on the spec (the seed included): the global RNG is forked, so the
         caller's random state is untouched. With ``init="default"`` the weights equal those of
-        ``torch.manual_seed(seed); nn.Sequential(nn.Linear(...), ...)`` exactly.
+        ``torch.manual_seed(seed); nn.Sequential(nn.Linear(...), ...)`` exactly (with
+        ``bias=False`` on the Linear layers ``bias`` leaves without one).
         """
         weight_init = InitSpec.parse(self.init)
         bias_init = InitSpec.parse(self.bias_init) if self.bias_init else None
@@ -235,12 +258,13 @@ class NetSpec(Validated):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-                layer = nn.Linear(fan_in, fan_out)  # draws PyTorch's default init
+                with_bias = self.has_bias(i)
+                layer = nn.Linear(fan_in, fan_out, bias=with_bias)  # draws PyTorch's default init
                 if weight_init.kind != "default":
                     weight_init.apply_(layer.weight.data, fan_in=fan_in, is_bias=False)
-                if bias_init is not None:
+                if with_bias and bias_init is not None:
                     bias_init.apply_(layer.bias.data, fan_in=fan_in, is_bias=True)
-                elif weight_init.kind in ("xavier", "kaiming"):
+                elif with_bias and weight_init.kind in ("xavier", "kaiming"):
                     nn.init.zeros_(layer.bias.data)
                 modules.append(layer)
                 last = i == len(sizes) - 2

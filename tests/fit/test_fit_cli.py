@@ -15,11 +15,11 @@ def run(capsys, *args):
 
 def test_fit_writes_the_figure_and_an_animation(tmp_path, capsys):
     png, gif = tmp_path / "fit.png", tmp_path / "train.gif"
-    code, _, err = run(capsys, "fit", "--target", "x1**2 + x2**2 + 3", "--hidden", "4", "--steps", "40",
-                       "--n-train", "200", "--n-test", "50", "-o", str(png), "--animate", str(gif),
-                       "--frames", "4", "--quiet")
+    code, out, err = run(capsys, "fit", "--target", "x1**2 + x2**2 + 3", "--hidden", "4", "--steps", "40",
+                         "--n-train", "200", "--n-test", "50", "-o", str(png), "--animate", str(gif),
+                         "--frames", "4", "--quiet")
     assert code == 0, err
-    assert "test RMSE" in err and "linear regions" in err
+    assert "test RMSE" in out and "linear regions" in out
     assert Image.open(png).size[0] > 600
     with Image.open(gif) as im:
         assert im.n_frames >= 4
@@ -29,10 +29,10 @@ def test_fit_writes_the_figure_and_an_animation(tmp_path, capsys):
 def test_fit_surface_task_and_classification(tmp_path, capsys):
     for args in (("--task", "surface", "--activation", "tanh"),
                  ("--task", "classification", "--target", "xor")):
-        code, _, err = run(capsys, "fit", *args, "--steps", "20", "--n-train", "100", "--n-test", "20",
-                           "-o", str(tmp_path / "f.png"), "--quiet")
+        code, out, err = run(capsys, "fit", *args, "--steps", "20", "--n-train", "100", "--n-test", "20",
+                             "-o", str(tmp_path / "f.png"), "--quiet")
         assert code == 0, err
-        assert "test accuracy" in err
+        assert "test accuracy" in out
 
 
 @pytest.mark.parametrize("args, words", [
@@ -45,8 +45,8 @@ def test_fit_surface_task_and_classification(tmp_path, capsys):
     (("--target", "-(" * 45 + "x1" + ")" * 45), "nested deeper"),
     (("--target", "nope + 1"), "unknown name 'nope'"),
     (("--target", "log(x1)"), "not finite on the domain"),
-    (("--hidden", "0"), "every hidden size must be >= 1"),
-    (("--hidden", "4,-1"), "every hidden size must be >= 1"),
+    (("--hidden", "0"), "every --widths value must be in [1, 65536]"),
+    (("--hidden", "4,-1"), "every --widths value must be in [1, 65536]"),
     (("--n-train", "0"), "at least 1 point"),
     (("--domain", "1,0,0,1"), "x0 < x1"),
     (("--optimizer", "magic"), "optimizer"),
@@ -84,8 +84,8 @@ def test_towers_command_and_table(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, words", [
     (("--n", "0"), "n must be an integer >= 1"),
-    (("--sides", "2"), "sides must be an integer >= 3"),
-    (("--sides", "3,x"), "comma-separated integers"),
+    (("--sides", "2"), "every --sides value must be in [3, 1024]"),
+    (("--sides", "3,x"), "every --sides value must be an integer"),
     (("--layers", "3"), "layers must be 1 or 2"),
     (("--target", "os.system"), "attribute access"),
 ])
@@ -95,8 +95,8 @@ def test_towers_bad_input(tmp_path, capsys, args, words):
 
 
 def test_gradcheck_prints_a_passing_table(capsys):
-    code, out, _ = run(capsys, "gradcheck", "--sizes", "2,6,5,3", "--activation", "sigmoid",
-                       "--loss", "cross_entropy")
+    code, out, _ = run(capsys, "gradcheck", "--in-dim", "2", "--widths", "6,5", "--out-dim", "3",
+                       "--activation", "sigmoid", "--loss", "cross_entropy")
     assert code == 0
     lines = out.strip().splitlines()
     assert [line.split()[0] for line in lines[1:7]] == ["W1", "b1", "W2", "b2", "W3", "b3"]
@@ -108,5 +108,14 @@ def test_gradcheck_prints_a_passing_table(capsys):
 def test_gradcheck_bad_input(capsys):
     code, _, err = run(capsys, "gradcheck", "--activation", "softsign")
     assert code == 2 and "unknown activation 'softsign'" in err
-    code, _, err = run(capsys, "gradcheck", "--sizes", "2,0,1")
-    assert code == 2 and "sizes must be" in err
+    code, _, err = run(capsys, "gradcheck", "--widths", "0")
+    assert code == 2 and "every --widths value must be in [1, 65536]" in err
+    code, _, err = run(capsys, "gradcheck", "--widths", "20000,20000")
+    assert code == 2 and "at most 20,000" in err and err.count("\n") == 1
+
+
+def test_gradcheck_deprecated_sizes_is_the_same_net(capsys):
+    code, old, err = run(capsys, "gradcheck", "--sizes", "2,6,5,3")
+    assert code == 0 and err.count("--sizes is deprecated") == 1
+    code, new, _ = run(capsys, "gradcheck", "--in-dim", "2", "--widths", "6,5", "--out-dim", "3")
+    assert code == 0 and new == old

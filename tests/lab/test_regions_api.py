@@ -62,7 +62,9 @@ def test_uploaded_npz_is_cut_like_the_library(client):
     ({"arch": [2, 8, 1], "init": "nope"}, 422, "init"),
     ({"domain": [1, 0, 0, 1]}, 422, "domain"),
     ({"weights": "***"}, 422, "base64"),
-    ({"arch": [2, 400, 400, 1]}, 413, "hidden units"),
+    ({"arch": [2, 400, 400, 1]}, 413, "units (hidden and outputs)"),
+    ({"widths": [4], "out_dim": 1000000000}, 413, "units (hidden and outputs)"),
+    ({"widths": [4], "arch": [2, 4, 1]}, 422, "not both"),
     ({"bogus": 1}, 422, "bogus"),
 ])
 def test_bad_requests(client, body, status, words):

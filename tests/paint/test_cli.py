@@ -50,10 +50,14 @@ def test_every_recipe_paints(tmp_path, capsys):
     for name in RECIPES:
         code, _, err = run(["paint", "--recipe", name, "--size", "24", "-o", out], capsys)
         assert code == 0, (name, err)
-    # a recipe's own fields survive, and --layers overrides its --widths
-    run(["paint", "--recipe", "halving", "--layers", "2", "--size", "8", "-o", out], capsys)
+    # a recipe's own fields survive, and --widths overrides its widths
+    run(["paint", "--recipe", "halving", "--widths", "7,7", "--size", "8", "-o", out], capsys)
     cfg = read_png_metadata(out)["config"]
-    assert cfg["widths"] is None and cfg["layers"] == 2 and cfg["inputs"] == "xy"
+    assert cfg["widths"] == [7, 7] and cfg["inputs"] == "xy" and cfg["bias"] == "first"
+    # the deprecated --layers/--width still work, with one note: --layers 2 keeps the width
+    code, _, err = run(["paint", "--recipe", "pollock", "--layers", "2", "--size", "8", "-o", out], capsys)
+    assert code == 0 and err.count("--layers/--width is deprecated") == 1
+    assert read_png_metadata(out)["config"]["widths"] == [128, 128]
 
 
 def test_gallery_writes_every_picture_and_a_contact_sheet(tmp_path, capsys):
@@ -106,13 +110,15 @@ def _no_partial_files(directory):
     (["--init", "uniform:x"], "uniform:x"),
     (["--color", "cmyk"], "cmyk"),
     (["--widths", "16,0,8"], "width"),
-    (["--widths", "a,b"], "a,b"),
+    (["--widths", "a,b"], "'a'"),
+    (["--widths", ""], "'none' for no hidden layer"),
     (["--inputs", "xyz"], "xyz"),
     (["--center", "1"], "center"),
     (["--scale", "-1"], "scale"),
     (["--device", "tpu"], "tpu"),
     (["--recipe", "monet"], "monet"),
     (["--layers", "many"], "layers"),
+    (["--bias", "some"], "bias"),
 ])
 def test_bad_values_exit_2_with_one_line(tmp_path, capsys, args, needle):
     out = tmp_path / "x.png"

@@ -14,18 +14,44 @@ def _run(capsys, *args):
     return code, out, err
 
 
-def test_arch_writes_png_json_html(tmp_path, capsys):
+def test_widths_writes_png_json_html(tmp_path, capsys):
     png, js, html = tmp_path / "r.png", tmp_path / "r.json", tmp_path / "s.html"
-    code, out, err = _run(capsys, "regions", "--arch", "2,16,16,1", "--seed", "0", "--domain", "-1,1,-1,1",
+    code, out, err = _run(capsys, "regions", "--widths", "16,16", "--seed", "0", "--domain", "-1,1,-1,1",
                           "-o", str(png), "--json", str(js), "--plot3d", str(html), "--check", "--quiet")
     assert code == 0, err
     data = json.loads(js.read_text())
     assert f"{data['count']:,} regions" in out
-    assert "Serra upper" in out and "Zaslavsky" in out
-    assert data["bounds"]["serra_upper"] >= data["count"]
+    bounds = {b["name"]: b for b in data["bounds"]}
+    # every upper bound holds; the first layer's 16 lines make at most Zaslavsky(16, 2) = 137
+    assert all(b["value"] >= data["count"] for b in data["bounds"] if b["kind"] == "upper")
+    assert bounds["first_layer"]["value"] == 1 + 16 + 16 * 15 // 2
+    for b in data["bounds"]:  # the JSON and the printout carry the same labels
+        assert b["label"] in out
+    assert "every net with these widths has at most" in out
     assert len(data["polygons"]) == data["count"] == len(data["patterns"])
+    assert "seconds" not in data  # no wall-clock time in the file: the same command, the same bytes
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Mesh3d" in html.read_text()[:5_000_000] or "mesh3d" in html.read_text()
+    first = (js.read_bytes(), html.read_bytes(), png.read_bytes())
+    assert _run(capsys, "regions", "--widths", "16,16", "--seed", "0", "-o", str(png), "--json", str(js),
+                "--plot3d", str(html), "--check", "--quiet")[0] == 0
+    assert (js.read_bytes(), html.read_bytes(), png.read_bytes()) == first
+
+
+def test_json_to_stdout(capsys):
+    code, out, err = _run(capsys, "regions", "--widths", "4", "--json", "-", "--quiet")
+    assert code == 0, err
+    data = json.loads(out[out.index("{"):])
+    assert data["count"] == len(data["patterns"]) and data["bounds"][0]["name"] == "serra_upper"
+
+
+def test_deprecated_arch_still_works_with_one_note(capsys):
+    code, out, err = _run(capsys, "regions", "--arch", "2,16,16,1", "--seed", "3", "--quiet")
+    assert code == 0 and err.count("\n") == 1 and "--arch is deprecated" in err
+    code2, out2, _ = _run(capsys, "regions", "--widths", "16,16", "--seed", "3", "--quiet")
+    assert code2 == 0 and out.splitlines()[0].split(" regions")[0] == out2.splitlines()[0].split(" regions")[0]
+    code, _, err = _run(capsys, "regions", "--arch", "2,8,1", "--widths", "8", "--quiet")
+    assert code == 2 and "not both" in err
 
 
 def test_weights_npz_matches_shared_count(shared_nets, capsys):
@@ -40,15 +66,18 @@ def _npz(path, **arrays):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--arch", "3,8,1"], "2 inputs"),
-    (["--arch", "2,8,1", "--domain", "1,-1,-1,1"], "x0 < x1"),
-    (["--arch", "2,8,1", "--domain", "0,0,-1,1"], "x0 < x1"),
-    (["--arch", "2,8,1", "--domain", "0,1,2"], "four numbers"),
-    (["--arch", "2,8,1", "--domain", "0,1,a,2"], "four numbers"),
-    (["--arch", "2,x,1"], "--arch"),
-    (["--arch", "2,8,1", "--activation", "tanh"], "Tanh"),
-    (["--arch", "2,8,1", "--activation", "gelu"], "GELU"),
-    (["--arch", "2,8,1", "--max-regions", "3"], "max_regions=3"),
+    (["--widths", "8", "--in-dim", "3"], "--in-dim"),
+    (["--widths", "8", "--domain", "1,-1,-1,1"], "x0 < x1"),
+    (["--widths", "8", "--domain", "0,0,-1,1"], "x0 < x1"),
+    (["--widths", "8", "--domain", "0,1,2"], "at least 4 values"),
+    (["--widths", "8", "--domain", "0,1,a,2"], "must be a number"),
+    (["--widths", "x"], "--widths"),
+    (["--widths", ""], "--widths"),
+    (["--widths", "8,,8"], "empty item"),
+    (["--widths", "8", "--activation", "tanh"], "Tanh"),
+    (["--widths", "8", "--activation", "gelu"], "GELU"),
+    (["--widths", "8", "--max-regions", "3"], "max_regions=3"),
+    (["--widths", "8", "-o", "r.txt"], ".png"),
     ([], "exactly one of"),
 ])
 def test_bad_options(capsys, args, needle):
@@ -80,9 +109,9 @@ def test_bad_npz_files(tmp_path, capsys):
 
 def test_no_half_written_file_on_error(tmp_path, capsys):
     out = tmp_path / "r.png"
-    code, _, _ = _run(capsys, "regions", "--arch", "2,8,1", "--activation", "tanh", "-o", str(out), "--quiet")
+    code, _, _ = _run(capsys, "regions", "--widths", "8", "--activation", "tanh", "-o", str(out), "--quiet")
     assert code == 2 and not out.exists()
-    code, _, err = _run(capsys, "regions", "--arch", "2,8,1", "-o", str(tmp_path / "no" / "r.png"), "--quiet")
+    code, _, err = _run(capsys, "regions", "--widths", "8", "-o", str(tmp_path / "no" / "r.png"), "--quiet")
     assert code == 2 and "does not exist" in err
 
 
@@ -106,7 +135,7 @@ def test_library_bad_inputs():
 
 def test_verify_and_surface(tmp_path, capsys):
     surf = tmp_path / "s.png"
-    code, out, err = _run(capsys, "regions", "--arch", "2,8,8,1", "--seed", "1", "--verify",
+    code, out, err = _run(capsys, "regions", "--widths", "8,8", "--seed", "1", "--verify",
                           "--surface", str(surf), "--quiet")
     assert code == 0, err
     assert "verify (exact rationals): ok; areas sum to 4 of 4" in out

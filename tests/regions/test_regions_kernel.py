@@ -53,9 +53,9 @@ def test_kernel_equals_numpy_path(act, seed):
     progress callback (which is called after every step by both)."""
     net = mlp([12, 10, 8], seed=seed, act=ACTS[act])
     for R in (1.0, 6.0):
-        seen = []
+        seen: list = []
         fast = _cut(net, "numba", domain=(-R, R, -R, R),
-                    progress=lambda done, total: seen.append((done, total)))
+                    progress=lambda done, total, seen=seen: seen.append((done, total)))
         slow = _cut(net, "numpy", domain=(-R, R, -R, R))
         fast.check()
         _same(fast, slow)

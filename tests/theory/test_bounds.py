@@ -80,9 +80,11 @@ def test_every_lower_bound_is_below_every_upper_bound(n0, widths):
     table = B.bounds_table(n0, widths)
     lowers = [r.value for r in table if r.kind == "lower" and r.value is not None]
     uppers = [r.value for r in table if r.kind == "upper"]
-    assert lowers, "the first layer's Zaslavsky count always applies"
-    assert max(lowers) <= min(uppers)
+    (first,) = [r.value for r in table if r.kind == "first_layer"]
+    assert first == B.zaslavsky(widths[0], n0)  # what the first layer's lines alone make
+    assert max([first, *lowers]) <= min(uppers)
     assert B.serra_upper(n0, widths) <= 2 ** sum(widths)
+    assert {r.kind for r in table} <= set(B.KIND_MEANING) and all(r.label for r in table)
 
 
 def test_deep_beats_shallow_with_the_same_units():

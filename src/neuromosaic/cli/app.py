@@ -8,6 +8,7 @@ exit code 2, never a traceback.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -27,6 +28,34 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+#: model fields whose CLI option has another name
+_OPTION_OF_FIELD = {"hidden": "widths", "n0": "in-dim"}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"neuromosaic {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """See and measure what a neural network does to its input space."""
+
+
+def cli_message(exc: NeuromosaicError) -> str:
+    """The error's line as the CLI says it: a leading model field (``n_train: …``) becomes its
+    option (``--n-train: …``)."""
+    text = one_line(exc)
+    field = getattr(exc, "field", None)
+    if field and text.startswith(f"{field}:"):
+        option = _OPTION_OF_FIELD.get(field, field.replace("_", "-"))
+        text = f"--{option}:{text[len(field) + 1:]}"
+    return text
+
 
 def _register_commands() -> None:
     from . import fit, lab, paint, regions, sweep, theory
@@ -44,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, standalone_mode=False, prog_name="neuromosaic")
         code = 0
     except NeuromosaicError as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
+        print(f"error: {cli_message(exc)}", file=sys.stderr)
         code = 2
     except typer.Exit as exc:
         code = exc.exit_code

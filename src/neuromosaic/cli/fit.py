@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import dataclasses
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 
 from ..errors import SpecError
-from ..io.atomic import atomic_writer, check_writable
-from ..io.video import check_video_path, write_video
+from ..io.atomic import check_writable
+from ..values import parse_list
+from . import options as opt
 from .progress import progress_bar
 
 Output = Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")]
@@ -20,29 +21,20 @@ Domain = Annotated[str | None, typer.Option("--domain", help="x0,x1,y0,y1 (fit: 
 
 
 def _check_png(path: Path) -> None:
-    if path.suffix.lower() != ".png":
-        raise SpecError(f"output must be a .png file, got {str(path)!r}")
-    check_writable(path)
+    opt.check_png(path, "-o")
 
 
 def _save_figure(fig, path: Path, dpi: int = 80) -> None:
-    """Save ``fig`` as a 256-colour PNG (a third of the size of the RGBA one) atomically."""
-    import io
+    from ..io.figures import save_figure
 
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=dpi, format="png")
-    image = Image.open(buffer).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    with atomic_writer(path, suffix=".png") as tmp:
-        image.save(tmp, format="PNG", optimize=True)
+    save_figure(fig, path, dpi=dpi)
 
 
 def fit_cmd(
     output: Output,
     target: Target = "paraboloid",
     task: Annotated[str, typer.Option("--task", help="regression | surface (the seed's on/off-surface classifier) | classification.")] = "regression",
-    hidden: Annotated[str, typer.Option("--hidden", help="Hidden widths: 6 or 16,16.")] = "6",
+    hidden: Annotated[str, typer.Option("--widths", "--hidden", help="Hidden widths W1,W2,…: 6 or 16,16 (--hidden is the seed's word for it).")] = "6",
     activation: Annotated[str, typer.Option("--activation", help="Hidden activation (relu, tanh, sigmoid, …).")] = "relu",
     domain: Domain = None,
     n_train: Annotated[int, typer.Option("--n-train", help="Training points.")] = 1000,
@@ -59,7 +51,8 @@ def fit_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed of data, weights and batches.")] = 0,
     animate: Annotated[Path | None, typer.Option("--animate", help="Also write the surface and regions forming, as .gif or .mp4.")] = None,
     frames: Annotated[int, typer.Option("--frames", help="Frames in the animation.")] = 30,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Train a small network on a 2-D function and draw what it learned.
 
@@ -69,14 +62,16 @@ def fit_cmd(
     from ..fitting import FitConfig
     from ..fitting.train import fit
     from ..fitting.views import fit_view, training_views
+    from ..io.video import check_video_path, write_video
 
     _check_png(output)
+    opt.check_json_path(json_path)
     if animate is not None:
         check_video_path(animate)
         check_writable(animate)
         if not 2 <= frames <= 400:
             raise SpecError(f"--frames must be in 2..400, got {frames}")
-    options = dict(task=task, hidden=hidden, activation=activation, n_train=n_train, n_test=n_test,
+    options = dict(task=task, hidden=opt.parse_widths(hidden), activation=activation, n_train=n_train, n_test=n_test,
                    noise=noise, optimizer=optimizer, lr=lr, batch_size=batch_size, steps=steps,
                    lbfgs_polish=lbfgs_polish, restarts=restarts, early_stop=early_stop, init=init,
                    seed=seed, snapshot_every=max(1, (steps + lbfgs_polish) // (8 * frames)) if animate else None)
@@ -92,7 +87,12 @@ def fit_cmd(
     metric = (f"test RMSE {result.test_rmse:.4g}" if result.test_accuracy is None
               else f"test accuracy {result.test_accuracy:.4f}")
     regions = f", {view.regions.count} linear regions" if view.regions is not None else ""
-    print(f"wrote {output} ({metric}{regions}, {time.perf_counter() - start:.2f} s)", file=sys.stderr)
+    print(f"{metric}{regions} ({time.perf_counter() - start:.2f} s)")
+    opt.wrote(output, quiet=quiet)
+    opt.write_json(json_path, {"config": config.model_dump(mode="json"), "test_rmse": result.test_rmse,
+                               "test_accuracy": result.test_accuracy, "stopped_early": result.stopped_early,
+                               "regions": view.regions.count if view.regions is not None else None,
+                               "history": result.history}, quiet=quiet)
     if animate is not None:
         views = training_views(result, max_frames=frames)
         zlim = None
@@ -101,7 +101,7 @@ def fit_cmd(
         with progress_bar("animating", enabled=not quiet) as bar:
             images = (training_frame(result, step, v, zlim=zlim) for step, v in views)
             write_video(animate, images, fps=6, total=len(views), progress=bar)
-        print(f"wrote {animate} ({len(views)} frames)", file=sys.stderr)
+        opt.wrote(animate, f"{len(views)} frames", quiet=quiet)
 
 
 def towers_cmd(
@@ -114,6 +114,8 @@ def towers_cmd(
     single: Annotated[bool, typer.Option("--single", help="Draw single towers of height 1 instead of approximating the target.")] = False,
     domain: Domain = None,
     table: Annotated[bool, typer.Option("--table", help="Print the sup error for n = 2, 4, 8, 16 and several steepnesses.")] = False,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Build Nielsen's towers by hand (sigmoid steps → bumps → towers) and draw them.
 
@@ -125,8 +127,13 @@ def towers_cmd(
     from ..plane import check_extent
 
     _check_png(output)
-    extent = check_extent(_floats(domain, "--domain") if domain else (0.0, 1.0, 0.0, 1.0))
-    side_list = _ints(sides, "--sides") if sides else [None]
+    opt.check_json_path(json_path)
+    extent = check_extent(parse_list(domain, float, what="--domain", min_items=4, max_items=4)
+                          if domain else (0.0, 1.0, 0.0, 1.0), name="--domain")
+    side_list = (parse_list(sides, int, what="--sides", low=3, high=towers.MAX_SIDES, max_items=16)
+                 if sides else [None])
+    if not single:
+        towers.check_size(n, side_list[0] if len(side_list) == 1 else None)
     if single:
         panels = []
         for k in side_list:
@@ -145,9 +152,11 @@ def towers_cmd(
         fig = plot_tower_fit(xs, ys, exact, approx,
                              title=f"{n}×{n}{shape} towers, {layers} hidden layer(s), steepness {steepness:g}")
     _save_figure(fig, output)
-    print(f"wrote {output}", file=sys.stderr)
-    if table:
+    opt.wrote(output, quiet=quiet)
+    if table or json_path is not None:
         rows = towers.error_table(target, domain=extent)
+        opt.write_json(json_path, {"target": target, "domain": list(extent), "errors": rows}, quiet=quiet)
+    if table:
         print("sup error on points at least 1% of a cell from the cell edges; the limit column is\n"
               "the paraboloid's h(2 − h/2) on [0,1]² (steepness → ∞)")
         print("| n | steepness | sup error | h(2 − h/2) |\n|---|---|---|---|")
@@ -156,42 +165,48 @@ def towers_cmd(
 
 
 def gradcheck_cmd(
-    sizes: Annotated[str, typer.Option("--sizes", help="Layer sizes n0,n1,…,nL.")] = "3,5,4,2",
+    in_dim: Annotated[int | None, typer.Option("--in-dim", min=1, max=4096, help="Inputs of the net (default 3).")] = None,
+    widths: opt.Widths = None,
+    out_dim: Annotated[int | None, typer.Option("--out-dim", min=1, max=4096, help="Outputs (classes for cross_entropy; default 2).")] = None,
     activation: Annotated[str, typer.Option("--activation", help="tanh | relu | sigmoid.")] = "tanh",
     loss: Annotated[str, typer.Option("--loss", help="mse | cross_entropy.")] = "mse",
-    batch: Annotated[int, typer.Option("--batch", help="Random examples.")] = 8,
-    eps: Annotated[float, typer.Option("--eps", help="Finite-difference step.")] = 1e-6,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of weights and data.")] = 0,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=4096, help="Random examples.")] = 8,
+    eps: Annotated[float, typer.Option("--eps", help="Finite-difference step, in (0, 1).")] = 1e-6,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of weights and data.")] = 0,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
+    sizes: opt.Sizes = None,
 ) -> None:
     """Check a hand-written NumPy backprop against finite differences and torch autograd.
 
-    Example: neuromosaic gradcheck --sizes 2,8,8,1 --activation relu --loss mse
-    """
-    from ..fitting.scratch import format_table, gradient_check
+    The net has --in-dim inputs, hidden widths --widths (default 5,4) and --out-dim outputs.
 
-    rows = gradient_check(_ints(sizes, "--sizes"), activation, loss, batch=batch, eps=eps, seed=seed)
+    Example: neuromosaic gradcheck --in-dim 2 --widths 8,8 --out-dim 1 --activation relu --loss mse
+    """
+    from ..fitting.scratch import check_size, format_table, gradient_check
+
+    if sizes is not None:
+        in_dim, hidden, out_dim = opt.resolve_sizes(sizes, "--sizes", in_dim=in_dim, widths=widths,
+                                                    out_dim=out_dim)
+    else:
+        hidden = opt.parse_widths(widths) if widths is not None else [5, 4]
+        in_dim = 3 if in_dim is None else in_dim
+        out_dim = 2 if out_dim is None else out_dim
+    layer_sizes = [in_dim, *hidden, out_dim]
+    check_size(layer_sizes, batch=batch)
+    opt.check_json_path(json_path)
+    rows = gradient_check(layer_sizes, activation, loss, batch=batch, eps=eps, seed=seed)
     print(format_table(rows))
     worst_fd = max(r.vs_finite_differences for r in rows)
     worst_ad = max(r.vs_autograd for r in rows)
     ok = worst_fd < 1e-7 and worst_ad < 1e-10
     print(f"{'ok' if ok else 'FAILED'}: worst relative error {worst_fd:.1e} vs finite differences "
           f"(< 1e-7), {worst_ad:.1e} vs autograd (< 1e-10)")
+    opt.write_json(json_path, {"sizes": layer_sizes, "ok": ok,
+                               "rows": [dataclasses.asdict(r) for r in rows]},
+                   quiet=quiet)
     if not ok:
         raise typer.Exit(1)
-
-
-def _ints(text: str, what: str) -> list[int]:
-    try:
-        return [int(p) for p in text.replace(" ", "").split(",") if p]
-    except ValueError:
-        raise SpecError(f"{what} must be comma-separated integers, got {text!r}") from None
-
-
-def _floats(text: str, what: str) -> list[float]:
-    try:
-        return [float(p) for p in text.replace(" ", "").split(",") if p]
-    except ValueError:
-        raise SpecError(f"{what} must be comma-separated numbers, got {text!r}") from None
 
 
 def register(app: typer.Typer) -> None:

@@ -69,8 +69,9 @@ def sweep_cmd(
              "cell's row says it timed out. Local workers only.")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Validate the grid and say how many cells are done; run nothing.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress",
-                                           help="Show a progress bar.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no 'wrote …' line.")] = False,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", hidden=True,
+                                                  help="Deprecated: use --quiet.")] = None,
     summary: Annotated[bool, typer.Option(
         "--summary/--no-summary", help="Print each measure's mean ± std over seeds, per "
                                        "combination of the other axes.")] = True,
@@ -86,6 +87,11 @@ def sweep_cmd(
     from ..sweeps.runner import check_dask_address, count_done
     from ..sweeps.table import format_summary, summarize
 
+    if progress is not None:
+        from .options import deprecated
+
+        deprecated("--progress/--no-progress", "--quiet")
+        quiet = quiet or not progress
     grid = load_grid(grid_file, output=output)
     if dask is not None:
         check_dask_address(dask)
@@ -96,12 +102,13 @@ def sweep_cmd(
               f"table {grid.output}")
         return
     n_workers = workers if workers is not None else _usable_cores()
-    with _cell_progress(progress and sys.stderr.isatty()) as update:
+    with _cell_progress(not quiet and sys.stderr.isatty()) as update:
         result = run_sweep(grid, workers=n_workers, dask=dask, retry_failed=retry_failed,
                            connect_timeout=connect_timeout, cell_timeout=cell_timeout,
                            on_progress=update)
-    print(f"wrote {result.table}: {len(result.rows)} rows ({result.computed} computed, "
-          f"{result.skipped} already done, {result.failed} with an error)", file=sys.stderr)
+    if not quiet:
+        print(f"wrote {result.table}: {len(result.rows)} rows ({result.computed} computed, "
+              f"{result.skipped} already done, {result.failed} with an error)", file=sys.stderr)
     if summary:
         by = [a for a in grid.axes if a != "seed"]
         print(format_summary(summarize(result.rows, by, list(grid.experiment.measures))))

@@ -6,10 +6,6 @@ Each command parses its options, calls :mod:`neuromosaic.theory` for the numbers
 
 from __future__ import annotations
 
-import io
-import json
-import math
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +13,7 @@ from typing import Annotated
 import typer
 
 from ..errors import SpecError, TooLargeError
-from ..io.atomic import atomic_write_bytes, check_writable
-from ..spec import check_activation
+from . import options as opt
 from .progress import progress_bar
 
 explain_app = typer.Typer(name="explain", no_args_is_help=True, add_completion=False,
@@ -28,165 +23,162 @@ explain_app = typer.Typer(name="explain", no_args_is_help=True, add_completion=F
 Output = Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")]
 
 
-def parse_numbers(text: str, what: str, *, kind=float, low: float | None = None,
-                  strict_low: bool = False) -> list:
-    """``"1,2,4"`` → ``[1, 2, 4]`` of ``kind``, each ``>= low`` (``> low`` if ``strict_low``)."""
-    try:
-        values = [kind(p.strip()) for p in str(text).split(",") if p.strip()]
-    except ValueError:
-        raise SpecError(f"{what} must be comma-separated numbers like 1,2,4, got {text!r}") from None
-    if not values:
-        raise SpecError(f"{what} must name at least one value, got {text!r}")
-    for v in values:
-        bad = not math.isfinite(v) or (low is not None and (v <= low if strict_low else v < low))
-        if bad:
-            rule = f"> {low:g}" if strict_low else f">= {low:g}"
-            raise SpecError(f"every {what} value must be finite and {rule}, got {text!r}")
-    return values
-
-
 def _check_png(output: Path) -> Path:
-    if output.suffix.lower() != ".png":
-        raise SpecError(f"output must be a .png file, got {str(output)!r}")
-    return check_writable(output)
+    opt.check_png(output, "-o")
+    return output
 
 
-def _save(fig, output: Path, start: float) -> None:
-    from PIL import Image
+def _save(fig, output: Path, start: float, quiet: bool = False) -> None:
+    from ..io.figures import save_figure
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    # a 256-colour palette: a third of the bytes, no visible change for plots
-    image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    atomic_write_bytes(output, out.getvalue())
-    print(f"wrote {output} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
-
-
-def _short(value: int) -> str:
-    """``1,234`` below 10^15, else ``1.2346e+97`` (from the top bits: a float would overflow and
-    ``str`` refuses ints of more than 4300 digits)."""
-    if value < 10**15:
-        return f"{value:,}"
-    shift = max(0, value.bit_length() - 60)
-    log10 = math.log10(value >> shift) + shift * math.log10(2)
-    exponent = math.floor(log10)
-    return f"{10 ** (log10 - exponent):.4f}e+{exponent}"
-
-
-def _exact(value: int | None) -> str | None:
-    """The exact decimal digits, or the short form past 4000 digits."""
-    if value is None:
-        return None
-    return str(value) if value.bit_length() < 13_000 else _short(value)
+    save_figure(fig, output, dpi=100)
+    opt.wrote(output, f"{time.perf_counter() - start:.1f} s", quiet=quiet)
 
 
 def bounds_cmd(
-    widths: Annotated[str, typer.Option("--widths", help="Hidden widths, e.g. 16,16,16.")],
-    n0: Annotated[int, typer.Option("--n0", help="Input dimension.")] = 2,
-    rank: Annotated[int | None, typer.Option("--rank", help="Also the maxout bounds for this rank k.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    widths: Annotated[str, typer.Option("--widths", help="Hidden widths W1,W2,…, e.g. 16,16,16.")],
+    in_dim: Annotated[int | None, typer.Option("--in-dim", help="Input dimension n0 (default 2).")] = None,
+    rank: Annotated[int | None, typer.Option("--rank", min=1, max=64, help="Also the maxout bounds for this rank k.")] = None,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
+    n0: Annotated[int | None, typer.Option("--n0", hidden=True, help="Deprecated: use --in-dim.")] = None,
 ) -> None:
     """Print every bound on the number of linear regions, with its source.
 
-    Example: neuromosaic bounds --n0 2 --widths 16,16,16 --rank 3
+    Example: neuromosaic bounds --in-dim 2 --widths 16,16,16 --rank 3
     """
     from ..theory import bounds as B
 
-    ws = B.parse_widths(widths)
-    rows = [(r.name, r.kind, r.value, r.source, r.note) for r in B.bounds_table(n0, ws)]
-    if rank is not None:
-        width = min(ws)
-        rows.append((f"maxout_lower (L={len(ws)}, width {width}, k={rank})", "lower",
-                     B.maxout_lower(n0, width, len(ws), rank),
-                     "Montúfar, Pascanu, Cho & Bengio 2014, Thm 8 / Prop. 7", ""))
-        if len(ws) == 1:
-            rows.append((f"maxout_upper (one layer, k={rank})", "upper",
-                         B.maxout_upper(n0, ws[0], rank), "Montúfar et al. 2014, Prop. 7", ""))
-    if as_json:
-        print(json.dumps([{"name": n, "kind": k, "value": _exact(v),
-                           "source": s, "note": note} for n, k, v, s, note in rows], indent=1))
-        return
-    print(f"linear regions of a ReLU net with n0={n0} inputs and hidden widths {ws}:")
-    name_w = max(len(r[0]) for r in rows)
-    for name, kind, value, source, note in rows:
-        shown = "n/a" if value is None else _short(value)
-        extra = f"  ({note})" if note else ""
-        print(f"  {name:<{name_w}}  {kind:<5}  {shown:>22}  {source}{extra}")
+    if n0 is not None:
+        if in_dim is not None:
+            raise SpecError("give --in-dim, or the deprecated --n0, not both")
+        opt.deprecated("--n0", "--in-dim")
+        in_dim = n0
+    in_dim = 2 if in_dim is None else in_dim
+    ws = opt.parse_widths(widths)
+    B.check_size(in_dim, ws, what_n0="--in-dim", what_widths="--widths")
+    opt.check_json_path(json_path)
+    rows = B.bounds_table(in_dim, ws, rank=rank)
+    if str(json_path) != "-":
+        print(f"linear regions of a ReLU net with {in_dim} inputs and hidden widths {ws}:")
+        for b in rows:
+            shown = "n/a" if b.value is None else B.format_count(b.value)
+            note = f"  ({b.note})" if b.note else ""
+            print(f"  {b.label}: {shown}   [{b.source}]{note}")
+    if json_path is not None:
+        opt.write_json(json_path, {"in_dim": in_dim, "widths": ws,
+                                   "bounds": B.bounds_dict(rows, as_text_over=2**53)}, quiet=quiet)
+
+
+def uniform_widths(widths: str | None, width: int | None, depth: int | None, *,
+                   default: tuple[int, int]) -> tuple[int, int]:
+    """``(width, depth)`` of a net of equal hidden widths (what mean field predicts), from
+    ``--widths W,W,…`` or the deprecated ``--width``/``--depth``."""
+    if widths is not None and (width is not None or depth is not None):
+        raise SpecError("give --widths, or the deprecated --width/--depth, not both")
+    if widths is not None:
+        ws = opt.parse_widths(widths)
+        if len(set(ws)) != 1:
+            raise SpecError(f"--widths must repeat one width (mean field predicts nets of equal "
+                            f"widths), got {widths!r}")
+        return ws[0], len(ws)
+    if width is not None or depth is not None:
+        opt.deprecated("--width/--depth", "--widths W,W,…")
+    return (width if width is not None else default[0]), (depth if depth is not None else default[1])
+
+
+def sweep_list(new: str | None, old: str | None, *, new_name: str, old_name: str, default: str) -> str:
+    """The text of a sweep list given as ``new_name`` or its deprecated spelling ``old_name``."""
+    if new is not None and old is not None:
+        raise SpecError(f"give {new_name}, or the deprecated {old_name}, not both")
+    if old is not None:
+        opt.deprecated(old_name, new_name)
+        return old
+    return default if new is None else new
+
+
+Width = Annotated[int | None, typer.Option("--width", hidden=True, help="Deprecated: use --widths.")]
+Depth = Annotated[int | None, typer.Option("--depth", hidden=True, help="Deprecated: use --widths.")]
 
 
 @explain_app.command("phase")
 def phase_cmd(
     output: Output,
     activation: Annotated[str, typer.Option("--activation", help="Hidden activation.")] = "tanh",
-    fan_in: Annotated[int, typer.Option("--fan-in", help="Width of the hidden layers (the inits' σ_w depend on it).")] = 16,
-    thumb: Annotated[int, typer.Option("--thumb", help="Pixels per side of each CPPN thumbnail (0: none).")] = 48,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the thumbnails' weights.")] = 0,
+    fan_in: Annotated[int, typer.Option("--fan-in", min=1, max=65536, help="Width of the hidden layers (the inits' σ_w depend on it).")] = 16,
+    thumb: Annotated[int, typer.Option("--thumb", min=0, max=128, help="Pixels per side of each CPPN thumbnail (0: none).")] = 48,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of the thumbnails' weights.")] = 0,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """The order/chaos phase diagram, the article's inits on it, and CPPN renders across it.
 
     Example: neuromosaic explain phase -o phase.png --activation tanh --fan-in 16
     """
-    import numpy as np
-
     from ..figures.theory import phase_figure
-    from ..theory import meanfield, stats
+    from ..spec import check_activation
+    from ..theory.stats import phase_view
 
     _check_png(output)
+    opt.check_json_path(json_path)
     activation = check_activation(activation)
-    if fan_in < 1:
-        raise SpecError(f"--fan-in must be >= 1, got {fan_in}")
-    if not 0 <= thumb <= 128:
-        raise SpecError(f"--thumb must be in 0..128 pixels, got {thumb}")
     start = time.perf_counter()
-    diagram = meanfield.phase_diagram(activation, sigma_w=np.geomspace(0.1, 400, 48),
-                                      sigma_b=np.linspace(0.0, 2.0, 21))
-    points = meanfield.init_points(stats.ARTICLE_INITS, fan_in=fan_in, activation=activation)
-    rsw, rsb = np.geomspace(0.25, 128, 8), np.array([0.0, 0.7, 1.4, 2.0])
-    renders = (stats.phase_renders(rsw, rsb, size=thumb, width=fan_in, seed=seed,
-                                   activation=activation) if thumb else None)
-    for p in points:
+    phase = phase_view(activation, fan_in=fan_in, thumb=thumb, seed=seed)
+    for p in phase["points"]:
         print(f"{p['init']:>12}: sigma_w = {p['sigma_w']:.4g}, sigma_b = {p['sigma_b']:.4g}, "
               f"chi1 = {p['chi1']:.4g} ({p['phase']})")
-    edge = meanfield.critical_sigma_w(activation, sigma_b=0.0)
-    print(f"edge of chaos at sigma_b = 0: sigma_w = {edge:.4f}")
-    fig = phase_figure(diagram, points=points, renders=renders, render_sigma_w=rsw,
-                       render_sigma_b=rsb,
+    print(f"edge of chaos at sigma_b = 0: sigma_w = {phase['edge']:.4f}")
+    fig = phase_figure(phase["diagram"], points=phase["points"], renders=phase["renders"],
+                       render_sigma_w=phase["render_sigma_w"], render_sigma_b=phase["render_sigma_b"],
                        title=f"{activation}: order (χ1 < 1) and chaos (χ1 > 1); the article's inits at fan-in {fan_in}")
-    _save(fig, output, start)
+    _save(fig, output, start, quiet)
+    opt.write_json(json_path, {"activation": activation, "fan_in": fan_in, "edge_sigma_w": phase["edge"],
+                               "points": phase["points"]}, quiet=quiet)
 
 
 @explain_app.command("trajectory")
 def trajectory_cmd(
     output: Output,
-    activations: Annotated[str, typer.Option("--activations", help="Comma-separated activations.")] = "tanh,hardtanh,relu",
-    sigma_w: Annotated[str, typer.Option("--sigma-w", help="σ_w values (> 0), comma-separated.")] = "0.5,0.8,1.2,1.6,2,3,4,6,8",
-    sigma_b: Annotated[float, typer.Option("--sigma-b", help="σ_b (>= 0).")] = 0.0,
-    width: Annotated[int, typer.Option("--width", help="Hidden width of the measured nets.")] = 100,
-    depth: Annotated[int, typer.Option("--depth", help="Hidden layers.")] = 12,
-    samples: Annotated[int, typer.Option("--samples", help="Random nets per point.")] = 2,
-    seed: Annotated[int, typer.Option("--seed", help="First seed.")] = 0,
+    activations: Annotated[str | None, typer.Option("--sweep-activations", help="Activations to compare, comma-separated (default tanh,hardtanh,relu).")] = None,
+    sigma_w: Annotated[str | None, typer.Option("--sweep-sigma-w", help="σ_w values (> 0) to sweep, comma-separated (default 0.5,0.8,1.2,1.6,2,3,4,6,8).")] = None,
+    sigma_b: Annotated[float, typer.Option("--sigma-b", min=0.0, max=100.0, help="σ_b (>= 0).")] = 0.0,
+    widths: opt.Widths = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, max=64, help="Random nets per point.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="First seed.")] = 0,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
+    width: Width = None, depth: Depth = None,
+    old_activations: Annotated[str | None, typer.Option("--activations", hidden=True)] = None,
+    old_sigma_w: Annotated[str | None, typer.Option("--sigma-w", hidden=True)] = None,
 ) -> None:
     """A circle's image length per layer of random nets, measured, beside mean field's √χ1.
 
-    Example: neuromosaic explain trajectory -o trajectory.png --activations tanh,relu --width 100
+    The measured nets have hidden widths --widths (one width repeated; default 100 × 12).
+
+    Example: neuromosaic explain trajectory -o trajectory.png --sweep-activations tanh,relu --widths 100,100,100,100,100,100
     """
     from ..figures.theory import trajectory_figure
+    from ..spec import check_activation
     from ..theory import meanfield
     from ..theory import trajectory as tr
+    from ..values import parse_list
 
     _check_png(output)
-    names = [check_activation(a) for a in activations.split(",") if a.strip()]
-    sws = parse_numbers(sigma_w, "--sigma-w", low=0.0, strict_low=True)
+    opt.check_json_path(json_path)
+    acts = sweep_list(activations, old_activations, new_name="--sweep-activations",
+                      old_name="--activations", default="tanh,hardtanh,relu")
+    names = [check_activation(a) for a in parse_list(acts, str, what="--sweep-activations", max_items=16)]
+    sws = parse_list(sweep_list(sigma_w, old_sigma_w, new_name="--sweep-sigma-w", old_name="--sigma-w",
+                                default="0.5,0.8,1.2,1.6,2,3,4,6,8"),
+                     float, what="--sweep-sigma-w", low=0.0, high=1e4, strict_low=True, max_items=64)
     meanfield.check_sigmas(1.0, sigma_b)
+    width, depth = uniform_widths(widths, width, depth, default=(100, 12))
     if depth < 6:
-        raise SpecError(f"--depth must be >= 6 (growth is measured from layer 4 on), got {depth}")
-    if not 1 <= samples <= 64:
-        raise SpecError(f"--samples must be in 1..64, got {samples}")
+        raise SpecError(f"--widths must have >= 6 layers (growth is measured from layer 4 on), got {depth}")
+    tr.check_size(width, depth, samples=samples, points=512)
     start = time.perf_counter()
     growth = {}
-    with progress_bar("trajectories") as update:
+    with progress_bar("trajectories", enabled=not quiet) as update:
         for i, name in enumerate(names):
             growth[name] = tr.growth_vs_sigma(name, sws, sigma_b=sigma_b, width=width, depth=depth,
                                               samples=samples, seed=seed)
@@ -198,34 +190,44 @@ def trajectory_cmd(
             print(f"{name:>9} sigma_w={w:<5g} measured {m:.4f}  mean field {p:.4f}  ({m / p - 1:+.1%})")
     fig = trajectory_figure(growth, depth_width,
                             title=f"trajectory length (Raghu et al. 2017) vs mean field; width {width}, σ_b = {sigma_b:g}")
-    _save(fig, output, start)
+    _save(fig, output, start, quiet)
+    opt.write_json(json_path, {"width": width, "depth": depth, "sigma_b": sigma_b,
+                               "growth": {k: {c: v.tolist() for c, v in g.items()} for k, g in growth.items()},
+                               "depth_width": {k: v.tolist() for k, v in depth_width.items()}}, quiet=quiet)
 
 
 @explain_app.command("density")
 def density_cmd(
     output: Output,
-    depths: Annotated[str, typer.Option("--depths", help="Depths, comma-separated.")] = "1,2,3,4,6,8",
-    widths: Annotated[str, typer.Option("--widths", help="Widths, comma-separated.")] = "8,16,24,32",
-    samples: Annotated[int, typer.Option("--samples", help="Random nets per (depth, width).")] = 2,
-    seed: Annotated[int, typer.Option("--seed", help="First seed.")] = 0,
+    depths: Annotated[str | None, typer.Option("--sweep-depths", help="Depths to sweep, comma-separated (default 1,2,3,4,6,8).")] = None,
+    widths: Annotated[str | None, typer.Option("--sweep-widths", help="Widths to sweep, comma-separated (default 8,16,24,32).")] = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, max=100, help="Random nets per (depth, width).")] = 2,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="First seed.")] = 0,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
+    old_depths: Annotated[str | None, typer.Option("--depths", hidden=True)] = None,
+    old_widths: Annotated[str | None, typer.Option("--widths", hidden=True)] = None,
 ) -> None:
     """Exact region counts of random ReLU nets vs total neurons T, the fit c·T², and the bounds.
 
-    Example: neuromosaic explain density -o density.png --depths 1,2,4,8 --widths 8,16,32
+    Example: neuromosaic explain density -o density.png --sweep-depths 1,2,4,8 --sweep-widths 8,16,32
     """
     import numpy as np
 
     from ..figures.theory import density_figure
     from ..theory import bounds as B
     from ..theory import density as D
+    from ..values import parse_list
 
     _check_png(output)
-    ds = parse_numbers(depths, "--depths", kind=int, low=1)
-    ws = parse_numbers(widths, "--widths", kind=int, low=1)
-    if not 1 <= samples <= 100:
-        raise SpecError(f"--samples must be in 1..100, got {samples}")
+    opt.check_json_path(json_path)
+    ds = parse_list(sweep_list(depths, old_depths, new_name="--sweep-depths", old_name="--depths",
+                               default="1,2,3,4,6,8"), int, what="--sweep-depths", low=1, high=64, max_items=32)
+    ws = parse_list(sweep_list(widths, old_widths, new_name="--sweep-widths", old_name="--widths",
+                               default="8,16,24,32"), int, what="--sweep-widths", low=1, high=256, max_items=32)
+    D.check_size(ds, ws, samples=samples)
     start = time.perf_counter()
-    with progress_bar("counting regions") as update:
+    with progress_bar("counting regions", enabled=not quiet) as update:
         data = D.density_counts(ds, ws, samples=samples, seed=seed, progress=update)
     c = D.fit_c(data["T"], data["counts"])
     for d, w, t, counts in zip(data["depth"], data["width"], data["T"], data["counts"], strict=True):
@@ -243,43 +245,50 @@ def density_cmd(
                 tt, [float(B.montufar_lower(2, [w] * d)) for w in sorted(ws)])
     fig = density_figure(data, c, bounds=curves,
                          title="random ReLU nets at init (He weights): ≈ c·T² regions, nearly depth-independent")
-    _save(fig, output, start)
+    _save(fig, output, start, quiet)
+    opt.write_json(json_path, {"c": c, **{k: v.tolist() for k, v in data.items()}}, quiet=quiet)
 
 
 @explain_app.command("stats")
 def stats_cmd(
     output: Output,
-    inits: Annotated[str, typer.Option("--inits", help="Inits, comma-separated.")] = "default,uniform:100,uniform:3,normal:1",
-    width: Annotated[int, typer.Option("--width", help="Hidden width.")] = 16,
-    depth: Annotated[int, typer.Option("--depth", help="Hidden layers.")] = 8,
-    seeds: Annotated[int, typer.Option("--seeds", help="Nets pooled per init.")] = 4,
-    size: Annotated[int, typer.Option("--size", help="Pixels per side of the input grid.")] = 48,
+    inits: Annotated[str, typer.Option("--inits", help="Inits to compare, comma-separated.")] = "default,uniform:100,uniform:3,normal:1",
+    widths: opt.Widths = None,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, max=64, help="Nets pooled per init.")] = 4,
+    size: Annotated[int, typer.Option("--size", min=2, max=512, help="Pixels per side of the input grid.")] = 48,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
+    width: Width = None, depth: Depth = None,
 ) -> None:
     """Per-layer histograms of pre-activations and tanh outputs for the article's inits.
 
-    Example: neuromosaic explain stats -o stats.png --inits default,normal:1
+    The nets have hidden widths --widths (one width repeated; default 16 × 8).
+
+    Example: neuromosaic explain stats -o stats.png --inits default,normal:1 --widths 16,16,16,16
     """
     from ..figures.theory import stats_figure
     from ..spec import InitSpec
     from ..theory import stats as S
+    from ..values import parse_list
 
     _check_png(output)
-    names = [str(InitSpec.parse(i)) for i in inits.split(",") if i.strip()]
-    if not names:
-        raise SpecError(f"--inits must name at least one init, got {inits!r}")
-    for label, value, cap in (("--width", width, 1024), ("--depth", depth, 64), ("--seeds", seeds, 64)):
-        if not 1 <= value <= cap:
-            raise SpecError(f"{label} must be in 1..{cap}, got {value}")
+    opt.check_json_path(json_path)
+    names = [str(InitSpec.parse(i)) for i in parse_list(inits, str, what="--inits", max_items=16)]
+    width, depth = uniform_widths(widths, width, depth, default=(16, 8))
+    if not (width <= 1024 and depth <= 64):
+        raise SpecError(f"--widths may have at most 64 layers of at most 1024 units, got {depth} of {width}")
     start = time.perf_counter()
     result = S.init_stats(names, width=width, depth=depth, size=size, seeds=range(seeds))
     for init, r in result.items():
         print(f"{init:>12}: std per layer {' '.join(f'{v:.3g}' for v in r['std'])}")
         print(f"{'':>12}  mean field   {' '.join(f'{v:.3g}' for v in r['predicted_std'])}")
         print(f"{'':>12}  one unit across pixels {' '.join(f'{v:.2g}' for v in r['pixel_std'])}")
-    layers = sorted({0, 1, depth // 2 - 1, depth - 1})
+    layers = sorted({0, 1, depth // 2 - 1, depth - 1} & set(range(depth)))
     fig = stats_figure(result, layers=tuple(layers),
                        title="each layer's sums over the picture: measured (bars) and mean field's spread")
-    _save(fig, output, start)
+    _save(fig, output, start, quiet)
+    opt.write_json(json_path, {init: {k: r[k].tolist() for k in ("std", "predicted_std", "pixel_std", "saturated")}
+                               for init, r in result.items()}, quiet=quiet)
 
 
 @explain_app.command("constructions")
@@ -289,6 +298,8 @@ def constructions_cmd(
     depth: Annotated[int, typer.Option("--depth", help="Hidden layers of the folding net.")] = 3,
     last_width: Annotated[int, typer.Option("--last-width", help="Lines of the last layer.")] = 4,
     sawtooth: Annotated[int, typer.Option("--sawtooth", help="Deepest sawtooth to cut (1..20).")] = 10,
+    json_path: opt.JsonOut = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Hand-built nets that reach the exponential counts, cut by the exact region engine.
 
@@ -300,6 +311,7 @@ def constructions_cmd(
     from ..theory import constructions as C
 
     _check_png(output)
+    opt.check_json_path(json_path)
     if not 1 <= sawtooth <= 20:
         raise SpecError(f"--sawtooth must be in 1..20, got {sawtooth}")
     expected = C.folding_regions(p, depth, last_width)
@@ -317,7 +329,10 @@ def constructions_cmd(
     curves = {k: (x[:, 0].numpy(), C.sawtooth(k)(x).detach().numpy()[:, 0])
               for k in range(1, min(sawtooth, 4) + 1)}
     fig = constructions_figure(curves, rows, regions, formula)
-    _save(fig, output, start)
+    _save(fig, output, start, quiet)
+    opt.write_json(json_path, {"sawtooth": rows, "folding": {"p": p, "depth": depth, "last_width": last_width,
+                                                            "regions": regions.count, "formula": formula}},
+                   quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

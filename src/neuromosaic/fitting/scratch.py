@@ -198,6 +198,24 @@ class CheckRow:
     max_abs_vs_autograd: float     # largest |difference| of one entry, vs autograd
 
 
+#: parameters of a net the gradient check takes: every one is perturbed twice (central
+#: differences), so the work grows with the square of the count
+MAX_CHECK_PARAMS = 20_000
+
+
+def check_size(sizes, *, batch: int = 8) -> None:
+    """Refuse, before allocating, a net whose gradient check would pass ``MAX_CHECK_PARAMS``."""
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise SpecError(f"layer sizes must be at least [inputs, outputs], all >= 1, got {sizes}")
+    params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    if params > MAX_CHECK_PARAMS:
+        from ..errors import TooLargeError
+
+        raise TooLargeError(f"the net {sizes} has {params:,} parameters; the gradient check takes "
+                            f"at most {MAX_CHECK_PARAMS:,} (each is perturbed twice)")
+
+
 def gradient_check(sizes=(2, 5, 4, 1), activation: str = "tanh", loss: str = "mse", *,
                    batch: int = 8, eps: float = 1e-6, seed: int = 0) -> list[CheckRow]:
     """Build a random :class:`ScratchMLP` and a random batch, and check its gradients.
@@ -214,6 +232,7 @@ def gradient_check(sizes=(2, 5, 4, 1), activation: str = "tanh", loss: str = "ms
     """
     if loss not in LOSSES:
         raise SpecError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
+    check_size(sizes, batch=batch)
     if int(batch) < 1:
         raise SpecError(f"batch must be >= 1, got {batch}")
     if not (0 < eps < 1):

@@ -21,9 +21,26 @@ import math
 import torch
 from torch import nn
 
-from ..errors import SpecError
+from ..errors import SpecError, TooLargeError
 from ..plane import check_extent
 from .targets import Target, get_target
+
+#: k-gon towers have at most this many sides; a net of towers at most this many weights in its
+#: combining layer (``m × n²`` float64: 160 MB), checked before anything is allocated
+MAX_SIDES = 1024
+MAX_COMBINE_WEIGHTS = 20_000_000
+
+
+def check_size(n: int, sides: int | None) -> None:
+    """Refuse, before allocating, towers whose combining layer would pass the caps."""
+    n = _check_int("n", n, 1)
+    if sides is not None and _check_int("sides", sides, 3) > MAX_SIDES:
+        raise TooLargeError(f"sides must be at most {MAX_SIDES}, got {sides}")
+    m = 2 * (n + 1) if sides is None else sides * n * n
+    if m * n * n > MAX_COMBINE_WEIGHTS:
+        raise TooLargeError(f"{n}×{n} towers{'' if sides is None else f' of {sides} sides'} need "
+                            f"{m * n * n:,} weights in the combining layer; at most "
+                            f"{MAX_COMBINE_WEIGHTS:,} (fewer towers per side)")
 
 
 def build(f: str | Target, n: int = 10, *, steepness: float = 100.0, layers: int = 2,
@@ -49,6 +66,7 @@ def build(f: str | Target, n: int = 10, *, steepness: float = 100.0, layers: int
         ``m = k n²`` half-planes.
     """
     n = _check_int("n", n, 1)
+    check_size(n, sides)
     if layers not in (1, 2):
         raise SpecError(f"layers must be 1 or 2, got {layers!r}")
     if not (isinstance(steepness, (int, float)) and math.isfinite(steepness) and steepness > 0):
@@ -89,6 +107,7 @@ def tower(*, centre=(0.0, 0.0), apothem: float = 0.5, sides: int | None = None,
         first, combine, threshold = _square_steps(xs, ys, w)
     else:
         k = _check_int("sides", sides, 3)
+        check_size(1, k)
         first, combine, threshold = _polygon_steps(torch.tensor([[cx, cy]], dtype=dtype), k, apothem, w)
     return _assemble(first, combine, threshold, torch.ones(1, dtype=dtype), steepness, layers)
 

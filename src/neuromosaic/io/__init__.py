@@ -1,13 +1,6 @@
-"""Files in and out: atomic writes, PNG metadata, weights (safetensors and .npz)."""
+"""Files in and out: atomic writes (:mod:`.atomic`), PNG metadata (:mod:`.png`), weights
+(:mod:`.weights`: safetensors and .npz), video (:mod:`.video`), figures (:mod:`.figures`).
 
-from .atomic import atomic_write_bytes, atomic_write_text, atomic_writer
-from .weights import load_npz_weights, load_safetensors, save_safetensors
-
-__all__ = [
-    "atomic_write_bytes",
-    "atomic_write_text",
-    "atomic_writer",
-    "load_npz_weights",
-    "load_safetensors",
-    "save_safetensors",
-]
+Import the submodule you need; this package imports nothing itself, so the command line starts
+without torch.
+"""

@@ -63,20 +63,37 @@ class PaintQuery(BaseModel):
 class RegionsRequest(BaseModel):
     """A network to cut into its exact linear regions over a rectangle of its 2-D input.
 
-    Either ``arch`` (``[inputs, hidden…, outputs]``, inputs must be 2) with ``activation``,
-    ``init``, ``bias_init``, ``seed`` — the fields of :class:`~neuromosaic.spec.NetSpec` — or
-    ``weights``: a base64-encoded ``.npz`` (keys ``W0, b0, …``, read with ``allow_pickle=False``).
+    Either ``widths`` (hidden widths, with ``out_dim`` outputs; the inputs are the plane's x and
+    y) with ``activation``, ``init``, ``bias_init``, ``seed`` — the fields of
+    :class:`~neuromosaic.spec.NetSpec` — or ``weights``: a base64-encoded ``.npz`` (keys ``W0, b0,
+    …``, read with ``allow_pickle=False``). ``arch`` (``[2, hidden…, outputs]``) is the older
+    spelling of ``widths`` + ``out_dim``, kept for one release.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    arch: list[int] = Field([2, 16, 16, 1], description="[inputs, hidden…, outputs]")
+    widths: list[int] | None = Field(None, description="hidden widths (default [16, 16])")
+    out_dim: int | None = Field(None, description="outputs of the net (default 1)")
+    arch: list[int] | None = Field(None, description="deprecated: [2, hidden…, outputs]; use widths and out_dim")
     activation: str = Field("relu", description="a piecewise-linear activation")
     init: str = Field("default", description="default | normal:S | uniform:A | xavier | kaiming")
     bias_init: str | None = None
     seed: int = 0
     domain: tuple[float, float, float, float] = Field((-1.0, 1.0, -1.0, 1.0), description="x0, x1, y0, y1")
-    weights: str | None = Field(None, description="base64 of an .npz file (overrides arch)")
+    weights: str | None = Field(None, description="base64 of an .npz file (instead of widths)")
+
+    def architecture(self) -> tuple[list[int], int]:
+        """``(hidden widths, outputs)`` from ``widths``/``out_dim`` or the older ``arch``."""
+        if self.arch is not None:
+            if self.widths is not None or self.out_dim is not None:
+                raise SpecError("give widths and out_dim, or the older arch, not both")
+            if len(self.arch) < 2:
+                raise SpecError(f"arch must be [inputs, hidden…, outputs], got {self.arch}")
+            if self.arch[0] != 2:
+                raise SpecError(f"arch: the first entry (inputs) must be 2, the plane's x and y; got {self.arch[0]}")
+            return list(self.arch[1:-1]), int(self.arch[-1])
+        widths = [16, 16] if self.widths is None else list(self.widths)
+        return widths, 1 if self.out_dim is None else int(self.out_dim)
 
 
 class TowersRequest(BaseModel):

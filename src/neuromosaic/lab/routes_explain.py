@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 
 from ..spec import check_activation
 from ..theory import meanfield
+from ..theory.stats import phase_view
 
 router = APIRouter(tags=["explain"])
 
@@ -27,10 +28,12 @@ def _finite(x: float) -> float | None:
 
 @lru_cache(maxsize=16)
 def _phase(activation: str) -> dict:
-    d = meanfield.phase_diagram(activation)
+    view = phase_view(activation, thumb=0)  # the CLI's figure, without its thumbnails
+    d = view["diagram"]
     return {"activation": activation, "sigma_w": d["sigma_w"].tolist(), "sigma_b": d["sigma_b"].tolist(),
             "chi1": [[_finite(v) for v in row] for row in np.asarray(d["chi1"], float)],
-            "critical_sigma_w": [_finite(v) for v in np.asarray(d["critical_sigma_w"], float)]}
+            "critical_sigma_w": [_finite(v) for v in np.asarray(d["critical_sigma_w"], float)],
+            "points": view["points"], "edge_sigma_w": _finite(view["edge"])}
 
 
 @router.get("/api/explain/phase")

@@ -23,7 +23,6 @@ from ..fitting.targets import DATASETS, NAMED_TARGETS
 from ..regions import linear_regions
 from ..spec import ACTIVATIONS, PIECEWISE_LINEAR
 from .compute import ComputeTimeout, Limits, cancel_point, check_cap
-from .routes_regions import flat_polygons
 
 router = APIRouter(tags=["fit"])
 
@@ -58,11 +57,9 @@ def regions_of(trainer: Trainer) -> dict | None:
         reg = linear_regions(trainer.net, domain=cfg.domain, max_regions=MAX_FRAME_REGIONS, workers=1)
     except TooLargeError:
         return {"count": None, "note": f"over {MAX_FRAME_REGIONS} regions: not drawn live"}
-    grads, offsets = reg.affine
-    return {"count": reg.count, "domain": list(cfg.domain), "layout": reg.layout,
-            "patterns": [bytes(p).hex() for p in reg.patterns],
-            "grads": _round(grads[:, 0, :], 6), "offsets": _round(offsets[:, 0], 6),
-            "polygons": flat_polygons(reg.polygons, 6)}
+    answer = reg.to_dict(polygons="flat", digits=6, output=0)
+    answer["domain"] = list(cfg.domain)
+    return answer
 
 
 def frame(trainer: Trainer) -> dict:

@@ -12,14 +12,16 @@ from typing import Any
 import numpy as np
 from pydantic import ConfigDict, field_validator, model_validator
 
-from ..spec import ActivationName, BiasInitName, InitName, NetSpec, Validated
+from ..spec import ActivationName, BiasInitName, BiasName, InitName, NetSpec, Validated
 from .color import COLORS
 from .render import INPUTS, input_count, parse_size
 
 
 class PaintConfig(Validated):
     """A CPPN and how to render it. Defaults: 8 hidden layers × 16, tanh, sigmoid output,
-    ``normal:1`` weights, inputs x, y, r, 512×512, seed 0."""
+    ``normal:1`` weights, a bias on every Linear (``bias``: see :class:`~neuromosaic.spec.NetSpec`),
+    inputs x, y, r, 512×512, seed 0. A config stored without ``bias`` (made before 0.2.0)
+    re-renders with ``"all"``, as it was made."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,6 +33,7 @@ class PaintConfig(Validated):
     out_activation: ActivationName = "sigmoid"
     init: InitName = "normal:1"
     bias_init: BiasInitName = None
+    bias: BiasName = "all"
     inputs: str = "xyr"
     z_dim: int = 8
     z: tuple[float, ...] | None = None
@@ -137,7 +140,7 @@ class PaintConfig(Validated):
         return NetSpec(inputs=input_count(self.inputs, self.z_dim), widths=self.hidden,
                        outputs=1 if self.color == "gray" else 3, activation=self.activation,
                        out_activation=self.out_activation, init=self.init,
-                       bias_init=self.bias_init, seed=self.seed)
+                       bias_init=self.bias_init, bias=self.bias, seed=self.seed)
 
     def latent(self) -> tuple[float, ...] | None:
         """The latent vector z (drawn from the seed unless given); ``None`` without z inputs."""

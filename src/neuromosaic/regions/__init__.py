@@ -1,7 +1,7 @@
 """Exact linear regions of piecewise-linear networks over a plane (see docs/regions.md)."""
 
 from .partition import linear_regions
-from .segment import SegmentRegions, regions_on_segment
 from .result import RegionCheckError, Regions
+from .segment import SegmentRegions, regions_on_segment
 
 __all__ = ["RegionCheckError", "Regions", "SegmentRegions", "linear_regions", "regions_on_segment"]

@@ -10,10 +10,10 @@ cell can run are in :data:`EXPERIMENTS` (:mod:`.experiments`); :mod:`.runner` ru
 ``<output>.cells/``, so running the same grid again only computes what is missing.
 """
 
-from .runner import SweepResult, check_dask_address, connect_dask, run_cell, run_sweep
 from .experiments import EXPERIMENTS, Experiment, Outcome
 from .grid import Cell, Grid, build_grid, cell_key, load_grid
 from .measures import image_stats
+from .runner import SweepResult, check_dask_address, connect_dask, run_cell, run_sweep
 from .table import read_table
 
 __all__ = [

@@ -8,6 +8,14 @@
 ``stats``: each layer's sums for the article's inits, beside mean field's prediction.
 """
 
-from . import bounds, constructions, density, meanfield, stats, trajectory
+import importlib
 
 __all__ = ["bounds", "constructions", "density", "meanfield", "stats", "trajectory"]
+
+
+def __getattr__(name: str):
+    """The submodules load on first use: ``bounds`` is plain integer arithmetic and should not
+    wait for torch, which the others import."""
+    if name in __all__:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,6 +14,7 @@ every bound that applies, with its source, for the CLI, the region engine and th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import comb
@@ -22,7 +23,10 @@ from ..errors import SpecError
 
 __all__ = [
     "Bound",
+    "bounds_dict",
     "bounds_table",
+    "check_size",
+    "format_count",
     "maxout_lower",
     "maxout_upper",
     "montufar_lower",
@@ -76,6 +80,28 @@ def parse_widths(text: str, *, max_width: int = 10**6, max_layers: int = 10_000)
     return values
 
 
+#: the largest architecture whose bounds are computed: the big-integer work of the Serra sum
+#: grows with n0² per layer and with the digits of the counts (about the total units in bits)
+MAX_N0 = 1024
+MAX_UNITS = 100_000
+MAX_SERRA_STEPS = 4_000_000
+
+
+def check_size(n0: int, widths: Sequence[int], *, what_n0: str = "n0",
+               what_widths: str = "widths") -> None:
+    """Refuse, before any work, an architecture whose bounds would take minutes (one line
+    naming the option and the cap)."""
+    if isinstance(n0, bool) or not isinstance(n0, int) or not 1 <= n0 <= MAX_N0:
+        raise SpecError(f"{what_n0} must be an integer in 1..{MAX_N0}, got {n0!r}")
+    ws = _check_widths(widths)
+    if sum(ws) > MAX_UNITS:
+        raise SpecError(f"{what_widths} may total at most {MAX_UNITS:,} units, got {sum(ws):,}")
+    steps = sum((min(n0, w) + 1) * (n0 + 1) for w in ws)
+    if steps > MAX_SERRA_STEPS:
+        raise SpecError(f"{what_n0} {n0} with {len(ws)} layers needs {steps:,} steps of the Serra "
+                        f"sum; at most {MAX_SERRA_STEPS:,} (fewer layers or a smaller {what_n0})")
+
+
 def zaslavsky(n: int, n0: int) -> int:
     """Regions of ``n`` hyperplanes in general position in ``R^n0``: ``Σ_{j=0}^{n0} C(n, j)``.
 
@@ -106,11 +132,20 @@ def serra_upper(n0: int, widths: Sequence[int]) -> int:
     # ways[m]: Σ of Π C(n_l, j_l) over the prefixes whose running minimum is m
     ways = {n0: 1}
     for n_l in ws:
+        combs = [comb(n_l, j) for j in range(min(n0, n_l) + 1)]
+        prefix = [0]
+        for c in combs:
+            prefix.append(prefix[-1] + c)
         nxt: dict[int, int] = {}
         for m, count in ways.items():
-            for j in range(min(m, n_l) + 1):
-                key = min(m, n_l - j)
-                nxt[key] = nxt.get(key, 0) + count * comb(n_l, j)
+            # j <= n_l - m keeps the running minimum at m: one product with a prefix sum
+            stay = min(m, n_l - m)
+            if stay >= 0:
+                nxt[m] = nxt.get(m, 0) + count * prefix[stay + 1]
+            # a larger j lowers it to n_l - j: each such j lands on its own key
+            for j in range(max(0, n_l - m + 1), min(m, n_l) + 1):
+                key = n_l - j
+                nxt[key] = nxt.get(key, 0) + count * combs[j]
         ways = nxt
     return sum(ways.values())
 
@@ -218,42 +253,102 @@ def maxout_upper(n0: int, width: int, rank: int) -> int:
     return min(zaslavsky(rank * rank * width, n0), rank**width)
 
 
+#: what each kind of row says about the architecture (the labels the CLI, lab and figures print)
+KIND_MEANING = {
+    "upper": "every net with these widths has at most",
+    "lower": "some net with these widths has at least",
+    "first_layer": "the first layer alone, in general position, makes",
+}
+
+
 @dataclass(frozen=True)
 class Bound:
-    """One row of :func:`bounds_table`: ``value`` is ``None`` when the theorem's hypothesis
-    fails, and ``note`` says why."""
+    """One row of :func:`bounds_table`.
+
+    Attributes:
+        name: a stable key (``serra_upper``, ``first_layer``, …).
+        kind: ``upper`` (holds for every net of the architecture), ``lower`` (reached by an
+            explicit construction: some net of the architecture has at least this many) or
+            ``first_layer`` (what the first layer's hyperplanes alone make, in general position;
+            the full net refines it, so a generic net has at least as many).
+        value: the number (an exact int), or ``None`` when the theorem's hypothesis fails.
+        title: the row's short name for people; source: where it comes from; note: why
+            ``value`` is ``None``.
+    """
 
     name: str
-    kind: str  # "upper", "lower" or "exact"
+    kind: str
     value: int | None
+    title: str
     source: str
     note: str = ""
 
+    @property
+    def label(self) -> str:
+        """``"upper: Serra et al. 2018 (every net with these widths has at most)"``: the same
+        words wherever the row is shown."""
+        return f"{self.title} ({KIND_MEANING[self.kind]})"
 
-def bounds_table(n0: int, widths: Sequence[int]) -> list[Bound]:
-    """Every ReLU bound for ``n0`` inputs and hidden ``widths``, with its source.
 
-    Never raises for a valid architecture: a lower bound whose hypothesis fails has
-    ``value=None`` and the reason in ``note``. Bad ``n0``/``widths`` raise :class:`SpecError`.
+def bounds_table(n0: int, widths: Sequence[int], *, rank: int | None = None) -> list[Bound]:
+    """Every bound on the number of linear regions for ``n0`` inputs and hidden ``widths``.
+
+    The one table every shell prints (the ``regions`` and ``bounds`` commands, the fit figure,
+    the lab, the sweeps). ReLU nets; with ``rank`` also the maxout bounds of Montúfar et al.
+    (2014) for a maxout net of rank ``rank`` and the narrowest width. Never raises for a valid
+    architecture: a lower bound whose hypothesis fails has ``value=None`` and the reason in
+    ``note``. Bad ``n0``/``widths`` raise :class:`SpecError`.
     """
     _check_n0(n0)
     ws = _check_widths(widths)
     rows = [
-        Bound("zaslavsky (first layer)", "exact" if len(ws) == 1 else "lower",
-              zaslavsky(ws[0], n0), "Zaslavsky 1975 (general position)",
-              "maximum of one layer" if len(ws) == 1 else "the first layer alone already cuts"),
-        Bound("serra_upper", "upper", serra_upper(n0, ws),
+        Bound("serra_upper", "upper", serra_upper(n0, ws), "Serra upper bound",
               "Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1"),
-        Bound("2^N (activation patterns)", "upper", 2 ** sum(ws),
+        Bound("patterns", "upper", 2 ** sum(ws), "2^N activation patterns",
               "each region has its own on/off pattern of the N units"),
+        Bound("first_layer", "first_layer", zaslavsky(ws[0], n0), f"{ws[0]} lines of the first layer",
+              "Zaslavsky 1975 (an arrangement in general position)"),
     ]
-    for name, fn, source in (
-        ("serra_lower", serra_lower, "Serra, Tjandraatmadja & Ramalingam 2018, lower-bound thm"),
-        ("montufar_lower", montufar_lower, "Montúfar, Pascanu, Cho & Bengio 2014, Thm 4 / Cor. 6"),
-        ("pascanu_lower", pascanu_lower, "Pascanu, Montúfar & Bengio 2013, deep lower bound"),
+    for name, fn, title, source in (
+        ("serra_lower", serra_lower, "Serra lower bound", "Serra, Tjandraatmadja & Ramalingam 2018, lower-bound thm"),
+        ("montufar_lower", montufar_lower, "Montúfar lower bound", "Montúfar, Pascanu, Cho & Bengio 2014, Thm 4 / Cor. 6"),
+        ("pascanu_lower", pascanu_lower, "Pascanu lower bound", "Pascanu, Montúfar & Bengio 2013, deep lower bound"),
     ):
         try:
-            rows.append(Bound(name, "lower", fn(n0, ws), source))
+            rows.append(Bound(name, "lower", fn(n0, ws), title, source))
         except SpecError as exc:
-            rows.append(Bound(name, "lower", None, source, str(exc)))
+            rows.append(Bound(name, "lower", None, title, source, str(exc)))
+    if rank is not None:
+        width = min(ws)
+        rows.append(Bound("maxout_lower", "lower", maxout_lower(n0, width, len(ws), rank),
+                          f"maxout lower bound (L={len(ws)}, width {width}, k={rank})",
+                          "Montúfar, Pascanu, Cho & Bengio 2014, Thm 8 / Prop. 7"))
+        if len(ws) == 1:
+            rows.append(Bound("maxout_upper", "upper", maxout_upper(n0, ws[0], rank),
+                              f"maxout upper bound (one layer, k={rank})",
+                              "Montúfar et al. 2014, Prop. 7"))
     return rows
+
+
+def bounds_dict(rows: Sequence[Bound], *, as_text_over: int | None = None) -> list[dict]:
+    """The rows as JSON-ready dicts (``name, kind, title, label, value, source, note``); values
+    at or above ``as_text_over`` become decimal strings (JavaScript loses digits past 2**53)."""
+    out = []
+    for b in rows:
+        value = b.value
+        if value is not None and as_text_over is not None and value >= as_text_over:
+            value = str(value) if value.bit_length() < 13_000 else format_count(value)
+        out.append({"name": b.name, "kind": b.kind, "title": b.title, "label": b.label,
+                    "value": value, "source": b.source, "note": b.note})
+    return out
+
+
+def format_count(value: int) -> str:
+    """``1,234`` below 10^15, else ``1.2346e+97`` (from the top bits: a float would overflow and
+    ``str`` refuses ints of more than 4300 digits). The one way counts are shown."""
+    if value < 10**15:
+        return f"{value:,}"
+    shift = max(0, value.bit_length() - 60)
+    log10 = math.log10(value >> shift) + shift * math.log10(2)
+    exponent = math.floor(log10)
+    return f"{10 ** (log10 - exponent):.4f}e+{exponent}"

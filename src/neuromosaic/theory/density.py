@@ -59,6 +59,19 @@ def region_count(width: int, depth: int, *, sigma_b: float = 0.0625, box: float 
                           max_regions=max_regions).count
 
 
+def check_size(depths: Sequence[int], widths: Sequence[int], *, samples: int,
+               max_regions: int = 2_000_000, max_nets: int = 2000) -> None:
+    """Refuse, before any work, a sweep whose nets would cut more than ``max_regions`` regions
+    each (≈ 0.6·T², measured) or that counts more than ``max_nets`` nets."""
+    nets = len(depths) * len(widths) * samples
+    if nets > max_nets:
+        raise TooLargeError(f"the sweep counts {nets:,} nets (depths × widths × samples); at most {max_nets:,}")
+    d, w = max(depths), max(widths)
+    if 0.6 * (d * w) ** 2 > max_regions:
+        raise TooLargeError(f"{d} layers of {w} would cut about {0.6 * (d * w) ** 2:,.0f} regions "
+                            f"(≈ c·T²); at most {max_regions:,}: lower the largest depth or width")
+
+
 def density_counts(depths: Sequence[int] = (1, 2, 4, 8), widths: Sequence[int] = (8, 16, 24, 32),
                    *, samples: int = 2, sigma_b: float = 0.0625, box: float = 1.0, seed: int = 0,
                    workers: int | None = 1, progress=None) -> dict[str, np.ndarray]:

@@ -445,15 +445,18 @@ def phase_diagram(activation: str = "tanh", *, sigma_w: np.ndarray | None = None
                   sigma_b: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """``χ1`` over a grid, and the edge of chaos.
 
+    The one grid the CLI's ``explain phase`` and the lab's Explain panel both draw.
+
     Arguments:
-        sigma_w: ``(W,)`` values (default 40 from 0.1 to 8, geometric).
-        sigma_b: ``(B,)`` values (default 24 from 0 to 2).
+        sigma_w: ``(W,)`` values (default 48 from 0.1 to 400, geometric: it reaches the
+            article's ``uniform:100``, ``σ_w ≈ 231`` at fan-in 16).
+        sigma_b: ``(B,)`` values (default 21 from 0 to 2).
 
     Returns ``{"sigma_w": (W,), "sigma_b": (B,), "chi1": (B, W), "critical_sigma_w": (B,)}``
     (``nan`` where the edge is not in ``[0.05, 50]``).
     """
-    sws = np.geomspace(0.1, 8.0, 40) if sigma_w is None else np.asarray(sigma_w, float)
-    sbs = np.linspace(0.0, 2.0, 24) if sigma_b is None else np.asarray(sigma_b, float)
+    sws = np.geomspace(0.1, 400.0, 48) if sigma_w is None else np.asarray(sigma_w, float)
+    sbs = np.linspace(0.0, 2.0, 21) if sigma_b is None else np.asarray(sigma_b, float)
     grid = np.array([[chi1(activation, sigma_w=w, sigma_b=b) for w in sws] for b in sbs])
     edge = np.array([critical_sigma_w(activation, sigma_b=b) for b in sbs])
     return {"sigma_w": sws, "sigma_b": sbs, "chi1": grid, "critical_sigma_w": edge}

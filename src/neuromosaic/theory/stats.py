@@ -24,7 +24,7 @@ from ..errors import SpecError
 from ..spec import InitSpec, NetSpec
 from . import meanfield
 
-__all__ = ["ARTICLE_INITS", "init_stats", "layer_values", "phase_renders", "predicted_std"]
+__all__ = ["ARTICLE_INITS", "init_stats", "layer_values", "phase_renders", "phase_view", "predicted_std"]
 
 #: the inits the article tried (MISSION.md P1, P2–P3, P4, P5)
 ARTICLE_INITS = ("default", "uniform:100", "uniform:3", "normal:1")
@@ -145,3 +145,30 @@ def phase_renders(sigma_ws: Sequence[float], sigma_bs: Sequence[float], *, size:
                            bias_init="zeros" if sb == 0 else f"normal:{float(sb)!r}", seed=seed)
             out[i, j] = paint(spec.build(), size=(size, size), device="cpu", workers=1)
     return out
+
+
+#: the (σ_w, σ_b) grid of the phase diagram's CPPN thumbnails
+RENDER_SIGMA_W = tuple(np.geomspace(0.25, 128, 8).tolist())
+RENDER_SIGMA_B = (0.0, 0.7, 1.4, 2.0)
+
+
+def phase_view(activation: str = "tanh", *, fan_in: int = 16, thumb: int = 48,
+               seed: int = 0) -> dict:
+    """Everything the phase figure shows, computed once for the CLI and the lab.
+
+    Returns ``{"diagram": phase_diagram(activation), "points": the article's inits on it at
+    fan-in ``fan_in`` (:func:`~.meanfield.init_points`), "edge": the critical σ_w at σ_b = 0,
+    "renders": (B, W, thumb, thumb, 3) uint8 thumbnails or None when ``thumb`` is 0,
+    "render_sigma_w", "render_sigma_b"}``.
+    """
+    if not 0 <= thumb <= 128:
+        raise SpecError(f"thumb must be in 0..128 pixels, got {thumb}")
+    rsw, rsb = np.array(RENDER_SIGMA_W), np.array(RENDER_SIGMA_B)
+    return {
+        "diagram": meanfield.phase_diagram(activation),
+        "points": meanfield.init_points(ARTICLE_INITS, fan_in=fan_in, activation=activation),
+        "edge": meanfield.critical_sigma_w(activation, sigma_b=0.0),
+        "renders": (phase_renders(rsw, rsb, size=thumb, width=fan_in, seed=seed,
+                                  activation=activation) if thumb else None),
+        "render_sigma_w": rsw, "render_sigma_b": rsb,
+    }

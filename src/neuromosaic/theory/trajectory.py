@@ -55,6 +55,17 @@ def _check(activation: str, width: int, depth: int, points: int) -> str:
     return name
 
 
+def check_size(width: int, depth: int, *, samples: int, points: int,
+               max_work: float = 2e11) -> None:
+    """Refuse, before any work, nets whose circle images take more than ``max_work``
+    multiply-adds (``samples · points · width² · depth``), or past the caps of :func:`_check`."""
+    _check("tanh", width, depth, points)
+    work = float(samples) * points * width * width * depth
+    if work > max_work:
+        raise TooLargeError(f"{samples} nets of {depth} layers × {width} on {points} points take "
+                            f"{work:.2g} multiply-adds; at most {max_work:.2g}")
+
+
 def circle_lengths(activation: str = "tanh", *, sigma_w: float, sigma_b: float = 0.0,
                    width: int = 100, depth: int = 10, in_dim: int = 2, radius: float = 1.0,
                    points: int = 1024, samples: int = 1, seed: int = 0) -> np.ndarray:

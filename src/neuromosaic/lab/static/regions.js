@@ -24,7 +24,7 @@ async function mount(section, ctx) {
     const domain = state.domain.split(",").map(Number);
     if (upload) return { weights: upload.base64, domain };
     const widths = state.widths.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
-    return { arch: [2, ...widths, 1], activation: state.activation, init: state.init, seed: state.seed, domain };
+    return { widths, out_dim: 1, activation: state.activation, init: state.init, seed: state.seed, domain };
   }
 
   const compute = latest(async () => {
@@ -41,9 +41,10 @@ async function mount(section, ctx) {
     count.textContent = String(data.count);
     count.dataset.count = String(data.count);
     status(info, `${data.count} regions, cut in ${Math.round(data.seconds * 1000)} ms (round trip ${Math.round(performance.now() - started)} ms)${upload ? " · " + upload.name : ""}`);
-    bounds.replaceChildren(el("tr", {}, el("th", { text: "bound" }), el("th", { text: "kind" }), el("th", { text: "value" })),
-      ...data.bounds.map((b) => el("tr", { title: b.source + (b.note ? " — " + b.note : "") },
-        el("td", { text: b.name }), el("td", { text: b.kind }), el("td", { text: b.value === null ? "n/a" : String(b.value) }))));
+    // the labels of the one bounds table (neuromosaic.theory.bounds.Bound.label), as the CLI prints them
+    bounds.replaceChildren(el("tr", {}, el("th", { text: "bound" }), el("th", { text: "value" })),
+      ...data.bounds.map((b) => el("tr", { title: b.source + (b.note ? " — " + b.note : ""), "data-kind": b.kind },
+        el("td", { text: b.label }), el("td", { text: b.value === null ? "n/a" : String(b.value) }))));
     redraw();
     if (state.three_d) draw3d();
   });
