@@ -15,11 +15,25 @@ def client():
         yield c
 
 
+class StepClock:
+    """A clock the test controls: every reading advances it by ``step`` seconds, so a request's
+    time limit passes after a known number of check points, whatever the machine's speed."""
+
+    def __init__(self, step: float):
+        self.step, self.now, self.reads = step, 0.0, 0
+
+    def __call__(self) -> float:
+        self.now += self.step
+        self.reads += 1
+        return self.now
+
+
 @pytest.fixture
 def make_client():
-    """``make_client(**caps)``: a client of an app with some caps changed (others default)."""
+    """``make_client(clock=None, **caps)``: a client of an app with some caps changed (others
+    default) and, if given, its own clock."""
 
-    def make(**limits) -> TestClient:
-        return TestClient(create_app(Limits(**limits)))
+    def make(clock=None, **limits) -> TestClient:
+        return TestClient(create_app(Limits(**limits), clock=clock))
 
     return make

@@ -84,10 +84,11 @@ class BodyLimit:
         await response({"type": "http"}, None, send)
 
 
-def create_app(limits: Limits | None = None) -> FastAPI:
-    """The lab app. ``limits`` sets the caps and the time limit (see :class:`Limits`)."""
+def create_app(limits: Limits | None = None, *, clock=None) -> FastAPI:
+    """The lab app. ``limits`` sets the caps and the time limit (see :class:`Limits`); ``clock``
+    replaces ``time.monotonic`` for the time limits (tests)."""
     limits = limits or Limits()
-    state = LabState(limits=limits, runner=Runner(limits))
+    state = LabState(limits=limits, runner=Runner(limits) if clock is None else Runner(limits, clock))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

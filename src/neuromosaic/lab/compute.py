@@ -1,11 +1,13 @@
 """Running the library's CPU work off the event loop, with a time limit and size caps.
 
 Every endpoint hands its computation to :class:`Runner`, a bounded thread pool. The event loop
-only parses requests and sends bytes, so one slow request never freezes the others. A request
-that takes longer than its time limit is answered 503 at once. Python threads cannot be killed,
-so the work stops itself: the long loops (the painter's row chunks, the region engine's layers)
-call :func:`cancel_point` through their progress callbacks, which raises once the request's time
-is up; the caps below keep the time between two such points short.
+only parses requests and sends bytes, so one slow request never freezes the others. Python
+threads cannot be killed, so the work stops itself: the long loops (the painter's row chunks,
+the region engine's layers, the trainer's steps) call :func:`cancel_point` through their progress
+callbacks, which raises :class:`ComputeTimeout` (→ 503) once the request's time is up; the caps
+below keep the time between two such points short (``benchmarks/lab.py`` measures it). The clock
+is the runner's (``time.monotonic`` unless a test gives its own), so the tests decide when time
+is up instead of racing real seconds.
 """
 
 from __future__ import annotations
@@ -59,19 +61,24 @@ class ComputeTimeout(Exception):
     """A computation ran past :attr:`Limits.time_limit`."""
 
 
-_DEADLINE = threading.local()  # .at: time.monotonic() after which this thread's work stops
+_DEADLINE = threading.local()  # .at: the clock's time after which this thread's work stops
+
+#: seconds past the time limit after which a request is answered 503 even if its work has not
+#: reached a check point (a backstop: the work stops itself long before)
+BACKSTOP_S = 10.0
 
 
 def cancel_point(*_progress) -> None:
     """Raise :class:`ComputeTimeout` when the current request's time is up (a no-op outside
     :meth:`Runner.run`). Takes any arguments, so it can be passed as a ``progress`` callback."""
     at = getattr(_DEADLINE, "at", None)
-    if at is not None and time.monotonic() > at:
-        raise ComputeTimeout("stopped: the request's time limit passed")
+    if at is not None and _DEADLINE.clock() > at:
+        raise ComputeTimeout("the computation took longer than the lab's time limit; ask for a "
+                             "smaller size or network")
 
 
-def _with_deadline(at: float, fn: Callable[..., T], *args) -> T:
-    _DEADLINE.at = at
+def _with_deadline(at: float, clock: Callable[[], float], fn: Callable[..., T], *args) -> T:
+    _DEADLINE.at, _DEADLINE.clock = at, clock
     try:
         return fn(*args)
     finally:
@@ -79,10 +86,14 @@ def _with_deadline(at: float, fn: Callable[..., T], *args) -> T:
 
 
 class Runner:
-    """A thread pool that runs one callable per request under a time limit."""
+    """A thread pool that runs one callable per request under a time limit.
 
-    def __init__(self, limits: Limits):
+    ``clock``: seconds as a float, read at the start of a request and at every check point
+    (default ``time.monotonic``)."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
         self.limits = limits
+        self.clock = clock
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -97,9 +108,10 @@ class Runner:
         (default: the limits' ``time_limit``)."""
         limit = self.limits.time_limit if timeout is None else timeout
         # the deadline counts from now, queueing included: work that starts late stops on time
-        future = asyncio.wrap_future(self.pool.submit(_with_deadline, time.monotonic() + limit, fn, *args))
+        future = asyncio.wrap_future(self.pool.submit(_with_deadline, self.clock() + limit,
+                                                      self.clock, fn, *args))
         try:
-            return await asyncio.wait_for(future, limit)
+            return await asyncio.wait_for(future, limit + BACKSTOP_S)
         except asyncio.TimeoutError:
             raise ComputeTimeout(f"the computation took longer than the {limit:g} s time limit; "
                                  f"ask for a smaller size or network") from None
