@@ -167,7 +167,7 @@ def test_bounds_rows_are_the_exact_bounds_and_parquet_keeps_them(tmp_path):
             "grid": {"n0": [1, 2], "widths": [[12], [16, 16, 16], [100] * 8]}}
     result = run_sweep(build_grid(data, base_dir=tmp_path))
     by = {(r["n0"], tuple(r["widths"])): r for r in result.rows}
-    assert by[(2, (12,))]["zaslavsky_first_layer"] == 1 + 12 + 66
+    assert by[(2, (12,))]["first_layer"] == 1 + 12 + 66
     assert by[(2, (12,))]["serra_upper"] == 79  # Serra's bound is Zaslavsky's for one layer
     assert by[(1, (16, 16, 16))]["serra_upper"] == by[(1, (16, 16, 16))]["serra_lower"]
     assert by[(2, (16, 16, 16))]["serra_upper"] == bounds.serra_upper(2, [16, 16, 16])

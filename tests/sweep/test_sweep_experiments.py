@@ -24,7 +24,7 @@ def test_regions_one_layer_reaches_zaslavsky_and_deeper_stays_under_serra(tmp_pa
     rows = _rows(tmp_path, "regions", {"seed": [0, 1, 2]},
                  {"widths": [12], "domain": [-1e4, 1e4, -1e4, 1e4]})
     assert [r["count"] for r in rows] == [79, 79, 79]  # 1 + 12 + 66
-    assert all(r["zaslavsky_first_layer"] == r["serra_upper"] == 79 for r in rows)
+    assert all(r["first_layer"] == r["serra_upper"] == 79 for r in rows)
     (tmp_path / "deep").mkdir()
     deep = _rows(tmp_path / "deep", "regions", {"depth": [1, 2, 3], "seed": [0, 1]}, {"width": 8})
     for r in deep:

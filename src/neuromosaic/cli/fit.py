@@ -165,9 +165,9 @@ def towers_cmd(
 
 
 def gradcheck_cmd(
-    in_dim: Annotated[int | None, typer.Option("--in-dim", min=1, max=4096, help="Inputs of the net (default 3).")] = None,
+    in_dim: Annotated[int, typer.Option("--in-dim", min=1, max=4096, help="Inputs of the net.")] = 3,
     widths: opt.Widths = None,
-    out_dim: Annotated[int | None, typer.Option("--out-dim", min=1, max=4096, help="Outputs (classes for cross_entropy; default 2).")] = None,
+    out_dim: Annotated[int, typer.Option("--out-dim", min=1, max=4096, help="Outputs (classes for cross_entropy).")] = 2,
     activation: Annotated[str, typer.Option("--activation", help="tanh | relu | sigmoid.")] = "tanh",
     loss: Annotated[str, typer.Option("--loss", help="mse | cross_entropy.")] = "mse",
     batch: Annotated[int, typer.Option("--batch", min=1, max=4096, help="Random examples.")] = 8,
@@ -180,18 +180,17 @@ def gradcheck_cmd(
     """Check a hand-written NumPy backprop against finite differences and torch autograd.
 
     The net has --in-dim inputs, hidden widths --widths (default 5,4) and --out-dim outputs.
+    (The deprecated --sizes n0,n1,…,nL gives all three at once.)
 
     Example: neuromosaic gradcheck --in-dim 2 --widths 8,8 --out-dim 1 --activation relu --loss mse
     """
     from ..fitting.scratch import check_size, format_table, gradient_check
 
     if sizes is not None:
-        in_dim, hidden, out_dim = opt.resolve_sizes(sizes, "--sizes", in_dim=in_dim, widths=widths,
-                                                    out_dim=out_dim)
+        in_dim, hidden, out_dim = opt.resolve_sizes(sizes, "--sizes", in_dim=None, widths=widths,
+                                                    out_dim=None)
     else:
         hidden = opt.parse_widths(widths) if widths is not None else [5, 4]
-        in_dim = 3 if in_dim is None else in_dim
-        out_dim = 2 if out_dim is None else out_dim
     layer_sizes = [in_dim, *hidden, out_dim]
     check_size(layer_sizes, batch=batch)
     opt.check_json_path(json_path)

@@ -31,7 +31,6 @@ Widths = Annotated[str | None, typer.Option(
 Activation = Annotated[str | None, typer.Option(
     "--activation", help="Hidden activation: relu, leaky_relu, prelu, abs, hardtanh, identity, "
                          "tanh, sigmoid, sin, gaussian, softplus, elu, gelu.")]
-Seed = Annotated[int | None, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of the weights (default 0).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no 'wrote …' lines.")]
 JsonOut = Annotated[Path | None, typer.Option(
     "--json", help="Also write the numbers as JSON to this file ('-' for stdout).")]

@@ -13,7 +13,10 @@ from . import options as opt
 from .progress import progress_bar
 
 # Options shared by paint and animate; None means "not given" so --from/--recipe values stay.
-Size = Annotated[str | None, typer.Option("--size", help="N or WxH pixels (default 512; animate: 256).")]
+Size = Annotated[str | None, typer.Option("--size", help="N or WxH pixels (default 512).")]
+AnimateSize = Annotated[str | None, typer.Option("--size", help="N or WxH pixels (default 256).")]
+Widths = Annotated[str | None, typer.Option("--widths", help="Hidden widths W1,W2,… (default 16,16,16,16,16,16,16,16); 'none' for no hidden layer.")]
+Seed = Annotated[int | None, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of the weights (default 0).")]
 OutActivation = Annotated[str | None, typer.Option("--out-activation", help="Output activation (default sigmoid).")]
 Init = Annotated[str | None, typer.Option("--init", help="Weights: default (PyTorch's own nn.Linear init) | normal:S | uniform:A | xavier | kaiming (default normal:1).")]
 BiasInit = Annotated[str | None, typer.Option("--bias-init", help="Biases: default | normal:S | uniform:A | zeros (default: PyTorch's own U(±1/√fan_in)).")]
@@ -58,10 +61,10 @@ def build_config(*, from_png: Path | None = None, recipe: str | None = None,
 
 def paint_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")],
-    size: Size = None, widths: opt.Widths = None, activation: Activation = None,
+    size: Size = None, widths: Widths = None, activation: Activation = None,
     out_activation: OutActivation = None, init: Init = None, bias_init: BiasInit = None,
     bias: Bias = None, inputs: Inputs = None, z_dim: ZDim = None, scale: Scale = None,
-    center: Center = None, raw_coords: RawCoords = None, color: Color = None, seed: opt.Seed = None,
+    center: Center = None, raw_coords: RawCoords = None, color: Color = None, seed: Seed = None,
     device: Device = None, fast: Fast = None, from_png: From = None, recipe: RecipeOpt = None,
     quiet: opt.Quiet = False, layers: opt.Layers = None, width: opt.Width = None,
 ) -> None:
@@ -126,9 +129,9 @@ def animate_cmd(
     fps: Annotated[float, typer.Option("--fps", help="Frames per second, in (0, 240].")] = 24.0,
     keyframes: Annotated[int, typer.Option("--keyframes", min=2, max=1000, help="Random keyframes of the loop (walk, morph).")] = 4,
     zoom: Annotated[float | None, typer.Option("--zoom", help="Zoom animation: final scale factor (> 0), e.g. 0.01 (implies --mode zoom).")] = None,
-    size: Size = None, widths: opt.Widths = None, activation: Activation = None, init: Init = None,
+    size: AnimateSize = None, widths: Widths = None, activation: Activation = None, init: Init = None,
     bias: Bias = None, z_dim: ZDim = None, scale: Scale = None, center: Center = None,
-    color: Color = None, seed: opt.Seed = None, device: Device = None, fast: Fast = None,
+    color: Color = None, seed: Seed = None, device: Device = None, fast: Fast = None,
     from_png: From = None, recipe: RecipeOpt = None, quiet: opt.Quiet = False,
     layers: opt.Layers = None, width: opt.Width = None,
 ) -> None:

@@ -37,7 +37,7 @@ def _save(fig, output: Path, start: float, quiet: bool = False) -> None:
 
 def bounds_cmd(
     widths: Annotated[str, typer.Option("--widths", help="Hidden widths W1,W2,…, e.g. 16,16,16.")],
-    in_dim: Annotated[int | None, typer.Option("--in-dim", help="Input dimension n0 (default 2).")] = None,
+    in_dim: Annotated[int, typer.Option("--in-dim", help="Input dimension n0.")] = 2,
     rank: Annotated[int | None, typer.Option("--rank", min=1, max=64, help="Also the maxout bounds for this rank k.")] = None,
     json_path: opt.JsonOut = None,
     quiet: opt.Quiet = False,
@@ -50,11 +50,8 @@ def bounds_cmd(
     from ..theory import bounds as B
 
     if n0 is not None:
-        if in_dim is not None:
-            raise SpecError("give --in-dim, or the deprecated --n0, not both")
         opt.deprecated("--n0", "--in-dim")
         in_dim = n0
-    in_dim = 2 if in_dim is None else in_dim
     ws = opt.parse_widths(widths)
     B.check_size(in_dim, ws, what_n0="--in-dim", what_widths="--widths")
     opt.check_json_path(json_path)
@@ -96,6 +93,12 @@ def sweep_list(new: str | None, old: str | None, *, new_name: str, old_name: str
         return old
     return default if new is None else new
 
+
+#: the sweeps' defaults (used as the help text says)
+SWEEP_ACTIVATIONS = "tanh,hardtanh,relu"
+SWEEP_SIGMA_W = "0.5,0.8,1.2,1.6,2,3,4,6,8"
+SWEEP_DEPTHS = "1,2,3,4,6,8"
+SWEEP_WIDTHS = "8,16,24,32"
 
 Width = Annotated[int | None, typer.Option("--width", hidden=True, help="Deprecated: use --widths.")]
 Depth = Annotated[int | None, typer.Option("--depth", hidden=True, help="Deprecated: use --widths.")]
@@ -139,8 +142,8 @@ def phase_cmd(
 @explain_app.command("trajectory")
 def trajectory_cmd(
     output: Output,
-    activations: Annotated[str | None, typer.Option("--sweep-activations", help="Activations to compare, comma-separated (default tanh,hardtanh,relu).")] = None,
-    sigma_w: Annotated[str | None, typer.Option("--sweep-sigma-w", help="σ_w values (> 0) to sweep, comma-separated (default 0.5,0.8,1.2,1.6,2,3,4,6,8).")] = None,
+    activations: Annotated[str | None, typer.Option("--sweep-activations", help=f"Activations to compare, comma-separated (default {SWEEP_ACTIVATIONS}).")] = None,
+    sigma_w: Annotated[str | None, typer.Option("--sweep-sigma-w", help=f"σ_w values (> 0) to sweep, comma-separated (default {SWEEP_SIGMA_W}).")] = None,
     sigma_b: Annotated[float, typer.Option("--sigma-b", min=0.0, max=100.0, help="σ_b (>= 0).")] = 0.0,
     widths: opt.Widths = None,
     samples: Annotated[int, typer.Option("--samples", min=1, max=64, help="Random nets per point.")] = 2,
@@ -166,10 +169,10 @@ def trajectory_cmd(
     _check_png(output)
     opt.check_json_path(json_path)
     acts = sweep_list(activations, old_activations, new_name="--sweep-activations",
-                      old_name="--activations", default="tanh,hardtanh,relu")
+                      old_name="--activations", default=SWEEP_ACTIVATIONS)
     names = [check_activation(a) for a in parse_list(acts, str, what="--sweep-activations", max_items=16)]
     sws = parse_list(sweep_list(sigma_w, old_sigma_w, new_name="--sweep-sigma-w", old_name="--sigma-w",
-                                default="0.5,0.8,1.2,1.6,2,3,4,6,8"),
+                                default=SWEEP_SIGMA_W),
                      float, what="--sweep-sigma-w", low=0.0, high=1e4, strict_low=True, max_items=64)
     meanfield.check_sigmas(1.0, sigma_b)
     width, depth = uniform_widths(widths, width, depth, default=(100, 12))
@@ -199,8 +202,8 @@ def trajectory_cmd(
 @explain_app.command("density")
 def density_cmd(
     output: Output,
-    depths: Annotated[str | None, typer.Option("--sweep-depths", help="Depths to sweep, comma-separated (default 1,2,3,4,6,8).")] = None,
-    widths: Annotated[str | None, typer.Option("--sweep-widths", help="Widths to sweep, comma-separated (default 8,16,24,32).")] = None,
+    depths: Annotated[str | None, typer.Option("--sweep-depths", help=f"Depths to sweep, comma-separated (default {SWEEP_DEPTHS}).")] = None,
+    widths: Annotated[str | None, typer.Option("--sweep-widths", help=f"Widths to sweep, comma-separated (default {SWEEP_WIDTHS}).")] = None,
     samples: Annotated[int, typer.Option("--samples", min=1, max=100, help="Random nets per (depth, width).")] = 2,
     seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="First seed.")] = 0,
     json_path: opt.JsonOut = None,
@@ -222,9 +225,9 @@ def density_cmd(
     _check_png(output)
     opt.check_json_path(json_path)
     ds = parse_list(sweep_list(depths, old_depths, new_name="--sweep-depths", old_name="--depths",
-                               default="1,2,3,4,6,8"), int, what="--sweep-depths", low=1, high=64, max_items=32)
+                               default=SWEEP_DEPTHS), int, what="--sweep-depths", low=1, high=64, max_items=32)
     ws = parse_list(sweep_list(widths, old_widths, new_name="--sweep-widths", old_name="--widths",
-                               default="8,16,24,32"), int, what="--sweep-widths", low=1, high=256, max_items=32)
+                               default=SWEEP_WIDTHS), int, what="--sweep-widths", low=1, high=256, max_items=32)
     D.check_size(ds, ws, samples=samples)
     start = time.perf_counter()
     with progress_bar("counting regions", enabled=not quiet) as update:

@@ -6,22 +6,29 @@ colours and a fan triangulation of each (convex) polygon.
 
 from __future__ import annotations
 
-import colorsys
-
 import numpy as np
 
 COLOR_BY = ("pattern", "output", "gradient")
 
 
 def pattern_colors(patterns: np.ndarray) -> np.ndarray:
-    """RGB `(n, 3)` in [0, 1] hashed from pattern bytes `(n, nbytes)`: stable across runs."""
-    from ..regions.patterns import pattern_hash
+    """RGB `(n, 3)` in [0, 1] of pattern bytes `(n, nbytes)`: FNV-1a over the bytes → hue,
+    saturation, lightness → RGB rounded to 8 bits, exactly as the lab's ``colors.js`` computes
+    it, so a region has one colour in the lab and in every PNG (stable across runs)."""
+    from ..regions.patterns import color_hash
 
-    h = pattern_hash(patterns) if len(patterns) else np.zeros(0, np.uint64)
-    hue = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
-    sat = 0.35 + 0.35 * ((h >> np.uint64(16)) & np.uint64(0xFF)).astype(np.float64) / 255.0
-    val = 0.72 + 0.25 * ((h >> np.uint64(24)) & np.uint64(0xFF)).astype(np.float64) / 255.0
-    return np.array([colorsys.hsv_to_rgb(a, b, c) for a, b, c in zip(hue, sat, val, strict=True)]).reshape(-1, 3)
+    h = color_hash(patterns).astype(np.int64)
+    hue = (h % 360).astype(np.float64)
+    s = (45 + (h >> 9) % 30) / 100.0
+    lum = (55 + (h >> 17) % 20) / 100.0
+    a = s * np.minimum(lum, 1 - lum)
+    # CSS Color 4's hsl(): f(n) = l - a * max(-1, min(k - 3, 9 - k, 1)), k = (n + hue/30) mod 12
+    chans = []
+    for n in (0, 8, 4):
+        k = (n + hue / 30) % 12
+        chans.append(lum - a * np.maximum(-1, np.minimum(np.minimum(k - 3, 9 - k), 1)))
+    rgb = np.floor(np.stack(chans, axis=1) * 255 + 0.5)
+    return rgb / 255.0
 
 
 def region_colors(regions, color_by: str = "pattern", output: int = 0, cmap: str = "viridis") -> np.ndarray:
@@ -44,7 +51,8 @@ def region_colors(regions, color_by: str = "pattern", output: int = 0, cmap: str
     hue = (np.arctan2(g[:, 1], g[:, 0]) / (2 * np.pi)) % 1.0
     mag = np.hypot(g[:, 0], g[:, 1])
     val = mag / (np.percentile(mag, 99) or 1.0) if len(mag) else mag
-    return np.array([colorsys.hsv_to_rgb(a, 0.75, 0.25 + 0.75 * min(v, 1.0)) for a, v in zip(hue, val, strict=True)]).reshape(-1, 3)
+    return mpl.colors.hsv_to_rgb(np.stack([hue, np.full_like(hue, 0.75),
+                                           0.25 + 0.75 * np.minimum(val, 1.0)], axis=1)).reshape(-1, 3)
 
 
 def plot_regions(regions, ax=None, color_by: str = "pattern", edges: bool = True, boundary: bool = False,

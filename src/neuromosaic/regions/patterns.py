@@ -42,3 +42,14 @@ def group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1]))).ravel()
     _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
     return first, inv.reshape(-1)
+
+
+def color_hash(codes: np.ndarray) -> np.ndarray:
+    """FNV-1a (32 bits) of each row of `(n, nbytes)` uint8: `(n,)` uint32; the hash region
+    colours are drawn from (here and in the lab's ``colors.js``)."""
+    codes = np.asarray(codes, dtype=np.uint8).reshape(len(codes), -1)
+    h = np.full(codes.shape[0], 0x811C9DC5, dtype=np.uint64)
+    for col in range(codes.shape[1]):  # one byte column at a time, every row at once
+        h ^= codes[:, col].astype(np.uint64)
+        h = (h * np.uint64(16777619)) & np.uint64(0xFFFFFFFF)
+    return h.astype(np.uint32)

@@ -18,7 +18,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from ..errors import SpecError
 from ..fitting import FitConfig
 from ..fitting import fit as fit_net
 from ..painting import PaintConfig, png_bytes, render_config
@@ -95,22 +94,19 @@ class BoundsParams(BaseModel):
         return list(self.widths) if self.widths is not None else [self.width] * self.depth
 
 
-def _lower_or_none(fn: Callable[[int, list[int]], int], n0: int, widths: list[int]) -> int | None:
-    try:
-        return fn(n0, widths)
-    except SpecError:  # the theorem's hypothesis on the widths does not hold: no bound
-        return None
+#: the bounds table's rows (theory.bounds.bounds_table) a sweep records, one column each
+BOUND_COLUMNS = ("first_layer", "serra_upper", "serra_lower", "montufar_lower", "pascanu_lower")
+
+
+def bound_values(n0: int, widths: list[int], names=BOUND_COLUMNS) -> dict[str, int | None]:
+    """The values of the bounds table's rows ``names`` (None where a theorem does not apply)."""
+    rows = {b.name: b.value for b in theory_bounds.bounds_table(n0, widths)}
+    return {name: rows[name] for name in names}
 
 
 def _run_bounds(p: BoundsParams, *, figure: bool, threads: int | None) -> Outcome:
-    ws = p.hidden
-    return Outcome({
-        "zaslavsky_first_layer": theory_bounds.zaslavsky(ws[0], p.n0),
-        "serra_upper": theory_bounds.serra_upper(p.n0, ws),
-        "serra_lower": _lower_or_none(theory_bounds.serra_lower, p.n0, ws),
-        "montufar_lower": _lower_or_none(theory_bounds.montufar_lower, p.n0, ws),
-        "pascanu_lower": _lower_or_none(theory_bounds.pascanu_lower, p.n0, ws),
-    })
+    theory_bounds.check_size(p.n0, p.hidden)
+    return Outcome(bound_values(p.n0, p.hidden))
 
 
 # -- shared parameter checks ----------------------------------------------------------------
@@ -186,8 +182,7 @@ def _run_regions(p: RegionsParams, *, figure: bool, threads: int | None) -> Outc
     return Outcome({
         "count": regions.count,
         "neurons": sum(p.hidden),
-        "zaslavsky_first_layer": theory_bounds.zaslavsky(p.hidden[0], 2),
-        "serra_upper": theory_bounds.serra_upper(2, p.hidden),
+        **bound_values(2, p.hidden, ("first_layer", "serra_upper")),
     }, _regions_png(regions) if figure else None)
 
 
@@ -307,11 +302,10 @@ EXPERIMENTS: dict[str, Experiment] = {
                    ("num_params", *IMAGE_MEASURES), ".png"),
         Experiment("bounds", BoundsParams, _run_bounds,
                    "exact region-count bounds (nm.theory.bounds) for an architecture",
-                   ("zaslavsky_first_layer", "serra_upper", "serra_lower", "montufar_lower",
-                    "pascanu_lower")),
+                   BOUND_COLUMNS),
         Experiment("regions", RegionsParams, _run_regions,
                    "exact linear regions of a random ReLU-family net (nm.linear_regions) and "
-                   "the bounds", ("count", "neurons", "zaslavsky_first_layer", "serra_upper"),
+                   "the bounds", ("count", "neurons", "first_layer", "serra_upper"),
                    ".png"),
         Experiment("fit", FitConfig, _run_fit,
                    "train a small net on a 2-D target (nm.fit) and report its test error",

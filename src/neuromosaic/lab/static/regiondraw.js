@@ -1,13 +1,9 @@
 // Drawing an exact partition (the JSON of /api/regions or a fit frame) on a 2-D canvas and in 3-D.
-// Colours are hashed from the activation pattern, so a region keeps its colour across redraws.
+// Colours are hashed from the activation pattern (colors.js, the same function as the PNGs'), so a
+// region keeps its colour across redraws and between the lab and a file.
+import { patternColor } from "./colors.js";
 
-export function patternColor(hex, alpha = 1) {
-  let h = 2166136261;
-  for (let i = 0; i < hex.length; i++) { h ^= hex.charCodeAt(i); h = Math.imul(h, 16777619); }
-  h >>>= 0;
-  const hue = h % 360, sat = 45 + ((h >>> 9) % 30), light = 55 + ((h >>> 17) % 20);
-  return `hsla(${hue}, ${sat}%, ${light}%, ${alpha})`;
-}
+export { patternColor };
 
 function toScreen(data, W, H) {
   const [x0, x1, y0, y1] = data.domain;
