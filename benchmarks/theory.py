@@ -14,7 +14,7 @@ from math import comb
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 
-from neuromosaic.theory import bounds, meanfield
+from neuromosaic.theory import bounds, meanfield, phase
 
 
 def serra_literal(n0: int, widths: list[int]) -> int:
@@ -55,7 +55,7 @@ def bench_chi1() -> None:
     print("| case | σ_w | ours: χ1 | ours (ms) | Gauss–Hermite 40 | GH 300 | GH 300 (ms) |")
     print("|---|---|---|---|---|---|---|")
     for init in ("default", "normal:1", "uniform:100"):
-        sw, sb = meanfield.init_to_sigmas(init, 16)
+        sw, sb = phase.init_to_sigmas(init, 16)
         q = meanfield.q_star("tanh", sigma_w=sw, sigma_b=sb)
         t_ours, ours = best_of(lambda sw=sw, sb=sb, q=q: meanfield.chi1("tanh", sigma_w=sw,
                                                                         sigma_b=sb, q=q))
@@ -71,8 +71,8 @@ def bench_chi1() -> None:
               f"{elapsed * 1e3:.3f} |")
     print("\n(Gauss–Hermite nodes precomputed; at uniform:100, √q* ≈ 230 and tanh'(√q* z)² is "
           "1/230 wide in z: the nodes miss it.)\n")
-    t_phase, _ = best_of(lambda: meanfield.phase_diagram("tanh"), repeat=1)
-    print(f"phase_diagram('tanh'), 24 × 40 grid + 24 edges: {t_phase:.2f} s")
+    t_phase, _ = best_of(lambda: phase.phase_diagram("tanh"), repeat=1)
+    print(f"phase_diagram('tanh'), 21 × 48 grid + 21 edges: {t_phase:.2f} s")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,12 @@ def test_regions_of_a_one_layer_relu_fit_respect_zaslavsky():
     res.net.double()
     with torch.no_grad():
         out = res.net(torch.as_tensor(pts)).numpy()[:, 0]
-    np.testing.assert_allclose(res.predict_grid(8), res.predict_grid(8))  # works on a float64 net
+    # predict_grid works on the float64 net: it is the net on an 8 × 8 grid, row i at y_i
+    xs = np.linspace(-1, 1, 8)
+    gx, gy = np.meshgrid(xs, xs)
+    with torch.no_grad():
+        direct = res.net(torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1))).numpy().reshape(8, 8)
+    np.testing.assert_allclose(res.predict_grid(8), direct, rtol=1e-12, atol=1e-12)
     grads, offsets = view.regions.grads, view.regions.offsets
     affine = np.einsum("rij,rj->ri", grads, pts)[:, 0] + offsets[:, 0]
     np.testing.assert_allclose(out, affine, rtol=1e-9, atol=1e-9)

@@ -236,9 +236,9 @@ def test_cell_timeout_is_refused_with_dask(tmp_path):
 def test_workers_that_cannot_start_end_the_sweep_not_hang_it(tmp_path, monkeypatch):
     """With --cell-timeout, a worker process that dies before it is ready (a broken install)
     is restarted twice, then every cell is reported lost: no endless respawning."""
-    import neuromosaic.sweeps.runner as engine
+    import neuromosaic.sweeps.timed as timed
 
-    monkeypatch.setattr(engine, "_timed_worker", _die_at_start)
+    monkeypatch.setattr(timed, "timed_worker", _die_at_start)
     res = run_sweep(_grid(tmp_path), workers=1, cell_timeout=5.0)
     assert res.computed == 0 and res.lost == 6
     assert "die as they start (exit code 3)" in res.lost_messages[0]

@@ -12,6 +12,7 @@ import neuromosaic as nm
 from neuromosaic.errors import SpecError
 from neuromosaic.spec import ACTIVATIONS
 from neuromosaic.theory import meanfield as mf
+from neuromosaic.theory import phase
 
 
 @functools.lru_cache(maxsize=2)
@@ -25,18 +26,18 @@ def rel(a, b):
 
 
 def test_critical_sigma_w_of_tanh_without_bias_is_one():
-    assert abs(mf.critical_sigma_w("tanh", sigma_b=0.0) - 1.0) < 1e-3
-    assert abs(mf.critical_sigma_w("relu", sigma_b=0.5) - math.sqrt(2)) < 1e-9
+    assert abs(phase.critical_sigma_w("tanh", sigma_b=0.0) - 1.0) < 1e-3
+    assert abs(phase.critical_sigma_w("relu", sigma_b=0.5) - math.sqrt(2)) < 1e-9
 
 
 def test_init_to_sigmas_follows_the_layer_variances():
-    sw, sb = mf.init_to_sigmas("default", 16)
+    sw, sb = phase.init_to_sigmas("default", 16)
     assert sw**2 == pytest.approx(1 / 3) and sb**2 == pytest.approx(1 / 48)
-    assert mf.init_to_sigmas("normal:1", 16) == (pytest.approx(4.0), pytest.approx(math.sqrt(1 / 48)))
-    assert mf.init_to_sigmas("uniform:100", 16)[0] ** 2 == pytest.approx(16 * 100**2 / 3)
-    assert mf.init_to_sigmas("kaiming", 16) == (pytest.approx(math.sqrt(2)), 0.0)
-    assert mf.init_to_sigmas("xavier", 16) == (pytest.approx(1.0), 0.0)
-    assert mf.init_to_sigmas("normal:1", 16, bias_init="normal:2")[1] == pytest.approx(2.0)
+    assert phase.init_to_sigmas("normal:1", 16) == (pytest.approx(4.0), pytest.approx(math.sqrt(1 / 48)))
+    assert phase.init_to_sigmas("uniform:100", 16)[0] ** 2 == pytest.approx(16 * 100**2 / 3)
+    assert phase.init_to_sigmas("kaiming", 16) == (pytest.approx(math.sqrt(2)), 0.0)
+    assert phase.init_to_sigmas("xavier", 16) == (pytest.approx(1.0), 0.0)
+    assert phase.init_to_sigmas("normal:1", 16, bias_init="normal:2")[1] == pytest.approx(2.0)
 
 
 def test_the_articles_inits_at_fan_in_16():
@@ -51,7 +52,7 @@ def test_the_articles_inits_at_fan_in_16():
 
 
 def _sig(init):
-    sw, sb = mf.init_to_sigmas(init, 16)
+    sw, sb = phase.init_to_sigmas(init, 16)
     return {"sigma_w": sw, "sigma_b": sb}
 
 
@@ -101,7 +102,7 @@ def test_phases_and_fixed_points():
         chaotic.q_star, rel=1e-10)
     assert ordered.xi_c == pytest.approx(-1 / math.log(ordered.chi1))
     # the depth scale diverges at the edge of chaos
-    edge = mf.critical_sigma_w("tanh", sigma_b=0.05)
+    edge = phase.critical_sigma_w("tanh", sigma_b=0.05)
     assert mf.analyse("tanh", sigma_w=edge * 0.999, sigma_b=0.05).xi_c > 100
     assert mf.q_star("tanh", sigma_w=0.9, sigma_b=0.0) == 0.0
     assert mf.q_star("relu", sigma_w=2.0, sigma_b=0.0) == math.inf
@@ -130,7 +131,7 @@ def test_every_activation_has_a_mean_field():
 
 
 def test_phase_diagram_shapes_and_edge():
-    d = mf.phase_diagram("tanh", sigma_w=np.geomspace(0.3, 5, 12), sigma_b=np.array([0.0, 0.5]))
+    d = phase.phase_diagram("tanh", sigma_w=np.geomspace(0.3, 5, 12), sigma_b=np.array([0.0, 0.5]))
     assert d["chi1"].shape == (2, 12)
     assert d["critical_sigma_w"][0] == pytest.approx(1.0, abs=1e-3)
     assert mf.chi1("tanh", sigma_w=d["critical_sigma_w"][1], sigma_b=0.5) == pytest.approx(1.0)
@@ -146,8 +147,8 @@ def test_public_path_from_the_package():
     (lambda: mf.chi1("tanh", sigma_w=-1.0), "sigma_w"),
     (lambda: mf.chi1("tanh", sigma_w=1.0, sigma_b=-0.1), "sigma_b"),
     (lambda: mf.chi1("swish", sigma_w=1.0), "unknown activation"),
-    (lambda: mf.init_to_sigmas("gauss:2", 16), "unknown init"),
-    (lambda: mf.init_to_sigmas("default", 0), "fan_in"),
+    (lambda: phase.init_to_sigmas("gauss:2", 16), "unknown init"),
+    (lambda: phase.init_to_sigmas("default", 0), "fan_in"),
     (lambda: mf.correlation_map("tanh", 1.5, sigma_w=1.0), "[-1, 1]"),
 ])
 def test_bad_input_is_one_clear_line(call, text):

@@ -44,11 +44,11 @@ def test_bad_input(call):
 
 def test_grey_goo_fades_by_root_chi1_per_layer():
     # in the ordered phase a unit's spread across the pixels shrinks by √χ1 per layer
-    from neuromosaic.theory import meanfield
+    from neuromosaic.theory import meanfield, phase
 
     r = S.init_stats(("default",), size=24, seeds=range(4))["default"]
     per_layer = (r["pixel_std"][7] / r["pixel_std"][2]) ** (1 / 5)
     root_chi1 = meanfield.chi1("tanh", **dict(zip(("sigma_w", "sigma_b"),
-                                                  meanfield.init_to_sigmas("default", 16),
+                                                  phase.init_to_sigmas("default", 16),
                                                   strict=True))) ** 0.5
     assert abs(per_layer / root_chi1 - 1) < 0.1

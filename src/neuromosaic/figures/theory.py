@@ -31,8 +31,8 @@ def plot_phase(diagram: dict, *, points: list[dict] = (), renders: np.ndarray | 
     """The order/chaos phase diagram.
 
     Arguments:
-        diagram: :func:`~neuromosaic.theory.meanfield.phase_diagram`'s dict (``chi1`` `(B, W)`).
-        points: :func:`~neuromosaic.theory.meanfield.init_points` rows, marked and labelled.
+        diagram: :func:`~neuromosaic.theory.phase.phase_diagram`'s dict (``chi1`` `(B, W)`).
+        points: :func:`~neuromosaic.theory.phase.init_points` rows, marked and labelled.
         renders: `(B', W', h, w, 3)` uint8 thumbnails drawn at ``(render_sigma_w[j],
             render_sigma_b[i])``.
 

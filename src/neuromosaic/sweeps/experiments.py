@@ -25,7 +25,7 @@ from ..plane import check_extent
 from ..regions import linear_regions
 from ..spec import PIECEWISE_LINEAR, InitSpec, NetSpec, check_activation
 from ..theory import bounds as theory_bounds
-from ..theory import meanfield, trajectory
+from ..theory import meanfield, phase, trajectory
 from .measures import IMAGE_MEASURES, image_stats
 
 
@@ -250,7 +250,7 @@ class MeanfieldParams(_Params):
     def sigmas(self) -> tuple[float, float]:
         if self.init is None:
             return self.sigma_w, self.sigma_b
-        return meanfield.init_to_sigmas(self.init, self.fan_in, bias_init=self.bias_init)
+        return phase.init_to_sigmas(self.init, self.fan_in, bias_init=self.bias_init)
 
 
 def _run_meanfield(p: MeanfieldParams, *, figure: bool, threads: int | None) -> Outcome:
@@ -259,7 +259,7 @@ def _run_meanfield(p: MeanfieldParams, *, figure: bool, threads: int | None) -> 
     return Outcome({
         "sigma_w_used": sw, "sigma_b_used": sb, "q_star": mf.q_star, "chi1": mf.chi1,
         "c_star": mf.c_star, "xi_q": mf.xi_q, "xi_c": mf.xi_c, "phase": mf.phase,
-        "critical_sigma_w": meanfield.critical_sigma_w(p.activation, sigma_b=sb),
+        "critical_sigma_w": phase.critical_sigma_w(p.activation, sigma_b=sb),
     })
 
 

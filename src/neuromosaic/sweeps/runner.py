@@ -29,6 +29,7 @@ from ..io.atomic import atomic_write_bytes, atomic_write_text
 from .experiments import EXPERIMENTS
 from .grid import Cell, Grid
 from .table import write_table
+from .timed import run_local_timed
 
 DASK_SCHEMES = ("tcp", "tls", "ws", "wss")
 CONNECT_TIMEOUT_S = 5.0  # an unreachable scheduler is reported after this long
@@ -190,97 +191,6 @@ def _run_local(grid: Grid, todo: list[Cell], workers: int, want_figure: bool
             raise
 
 
-def _timed_worker(conn) -> None:
-    """A worker process of :func:`_run_local_timed`: says it is ready (its imports done), then
-    runs the cells it is sent, one at a time, until it is sent None."""
-    import torch  # noqa: F401 - the slow import, before "ready", so it is not in a cell's time
-
-    conn.send("ready")
-    while True:
-        msg = conn.recv()
-        if msg is None:
-            return
-        conn.send(run_cell(*msg, 1))
-
-
-def _timeout_record(seconds: float) -> dict[str, Any]:
-    return {"values": {}, "seconds": seconds, "figure_bytes": None,
-            "error": f"timed out after {seconds:g} s (--cell-timeout); stopped"}
-
-
-def _run_local_timed(grid: Grid, todo: list[Cell], workers: int, want_figure: bool,
-                     timeout: float) -> Iterator[tuple[Cell, dict[str, Any] | None, str | None]]:
-    """Like :func:`_run_local`, but every cell runs in a worker process that is killed (and
-    replaced) when the cell takes more than ``timeout`` seconds; the cell becomes a row whose
-    ``error`` says so (``--retry-failed`` runs it again)."""
-    from multiprocessing.connection import wait
-
-    ctx = get_context("spawn")
-    name = grid.experiment.name
-    pending = list(todo)
-    slots: list[dict[str, Any]] = []
-    failed_starts = 0  # workers that died before they were ready (a broken install): give up at 3
-
-    def start() -> dict[str, Any]:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_timed_worker, args=(child,), daemon=True)
-        proc.start()
-        child.close()
-        return {"proc": proc, "conn": parent, "ready": False, "cell": None, "started": 0.0}
-
-    def stop(slot: dict[str, Any]) -> None:
-        slot["proc"].kill()
-        slot["proc"].join()
-        slot["conn"].close()
-
-    try:
-        slots = [start() for _ in range(min(workers, len(todo)))]
-        while pending or any(s["cell"] is not None for s in slots):
-            for s in slots:
-                if s["ready"] and s["cell"] is None and pending:
-                    s["cell"] = pending.pop(0)
-                    s["conn"].send((name, s["cell"].params, want_figure))
-                    s["started"] = time.monotonic()
-            busy = [s for s in slots if s["cell"] is not None]
-            left = [s["started"] + timeout - time.monotonic() for s in busy]
-            wait([s["conn"] for s in slots] + [s["proc"].sentinel for s in slots],
-                 timeout=max(0.0, min(left)) if left else None)
-            for i, s in enumerate(slots):
-                cell = s["cell"]
-                if s["conn"].poll():
-                    try:
-                        msg = s["conn"].recv()
-                    except (EOFError, OSError):
-                        msg = None
-                    if msg == "ready":
-                        s["ready"] = True
-                        continue
-                    if msg is not None and cell is not None:
-                        s["cell"] = None
-                        yield cell, msg, None
-                        continue
-                if not s["proc"].is_alive():  # died (killed from outside, out of memory, …)
-                    code = s["proc"].exitcode
-                    stop(s)
-                    if not s["ready"]:
-                        failed_starts += 1
-                        if failed_starts >= 3:
-                            why = f"worker processes die as they start (exit code {code})"
-                            for c in [x["cell"] for x in slots if x["cell"] is not None] + pending:
-                                yield c, None, why
-                            return
-                    slots[i] = start()
-                    if cell is not None:
-                        yield cell, None, f"worker process died (exit code {code})"
-                elif cell is not None and time.monotonic() - s["started"] > timeout:
-                    stop(s)
-                    slots[i] = start()
-                    yield cell, _timeout_record(timeout), None
-    finally:
-        for s in slots:
-            stop(s)
-
-
 def connect_dask(address: str, timeout: float = CONNECT_TIMEOUT_S):
     """A ``distributed.Client`` on the scheduler at ``address`` with at least one worker, or an
     ``InputError`` within about ``timeout`` seconds (a bad address, nothing listening, no worker).
@@ -397,7 +307,7 @@ def _sweep(grid: Grid, workers: int, client, retry_failed: bool,
     if client is not None:
         stream = _run_dask(grid, todo, client, want_figure)
     elif cell_timeout is not None and todo:
-        stream = _run_local_timed(grid, todo, workers, want_figure, cell_timeout)
+        stream = run_local_timed(grid, todo, workers, want_figure, cell_timeout)
     else:
         stream = _run_local(grid, todo, workers, want_figure)
     try:

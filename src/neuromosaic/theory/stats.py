@@ -22,7 +22,7 @@ import torch
 
 from ..errors import SpecError
 from ..spec import InitSpec, NetSpec
-from . import meanfield
+from . import meanfield, phase
 
 __all__ = ["ARTICLE_INITS", "init_stats", "layer_values", "phase_renders", "phase_view", "predicted_std"]
 
@@ -72,13 +72,13 @@ def predicted_std(init: str, *, activation: str = "tanh", width: int = 16, depth
 
     The first layer has fan-in 2 (``x, y``, each of mean square ``input_mean_square``; 1/12 for
     the grid ``[−0.5, 0.5]``): ``q^1 = 2·Var(W)·input_mean_square + Var(b)``. Then the length map
-    with the ``(σ_w, σ_b)`` of :func:`~neuromosaic.theory.meanfield.init_to_sigmas` at fan-in
+    with the ``(σ_w, σ_b)`` of :func:`~neuromosaic.theory.phase.init_to_sigmas` at fan-in
     ``width``.
     """
     w_init = InitSpec.parse(init)
-    _, sb1 = meanfield.init_to_sigmas(init, 2, bias_init=bias_init, fan_out=width)
+    _, sb1 = phase.init_to_sigmas(init, 2, bias_init=bias_init, fan_out=width)
     q1 = 2 * w_init.variance(2, width) * input_mean_square + sb1**2
-    sw, sb = meanfield.init_to_sigmas(init, width, bias_init=bias_init)
+    sw, sb = phase.init_to_sigmas(init, width, bias_init=bias_init)
     qs = [q1]
     for _ in range(depth - 1):
         qs.append(meanfield.length_map(activation, qs[-1], sigma_w=sw, sigma_b=sb))
@@ -157,7 +157,7 @@ def phase_view(activation: str = "tanh", *, fan_in: int = 16, thumb: int = 48,
     """Everything the phase figure shows, computed once for the CLI and the lab.
 
     Returns ``{"diagram": phase_diagram(activation), "points": the article's inits on it at
-    fan-in ``fan_in`` (:func:`~.meanfield.init_points`), "edge": the critical σ_w at σ_b = 0,
+    fan-in ``fan_in`` (:func:`~.phase.init_points`), "edge": the critical σ_w at σ_b = 0,
     "renders": (B, W, thumb, thumb, 3) uint8 thumbnails or None when ``thumb`` is 0,
     "render_sigma_w", "render_sigma_b"}``.
     """
@@ -165,9 +165,9 @@ def phase_view(activation: str = "tanh", *, fan_in: int = 16, thumb: int = 48,
         raise SpecError(f"thumb must be in 0..128 pixels, got {thumb}")
     rsw, rsb = np.array(RENDER_SIGMA_W), np.array(RENDER_SIGMA_B)
     return {
-        "diagram": meanfield.phase_diagram(activation),
-        "points": meanfield.init_points(ARTICLE_INITS, fan_in=fan_in, activation=activation),
-        "edge": meanfield.critical_sigma_w(activation, sigma_b=0.0),
+        "diagram": phase.phase_diagram(activation),
+        "points": phase.init_points(ARTICLE_INITS, fan_in=fan_in, activation=activation),
+        "edge": phase.critical_sigma_w(activation, sigma_b=0.0),
         "renders": (phase_renders(rsw, rsb, size=thumb, width=fan_in, seed=seed,
                                   activation=activation) if thumb else None),
         "render_sigma_w": rsw, "render_sigma_b": rsb,
