@@ -43,6 +43,14 @@ class ExpressionError(NeuromosaicError):
     """A target expression is not allowed by the safe parser."""
 
 
+def field_error(cls: type[NeuromosaicError], field: str, message: str) -> NeuromosaicError:
+    """``cls("field: message")`` that knows its field: the CLI shows it as ``--field: message``,
+    the lab as ``field: message`` (so neither speaks the other's syntax)."""
+    error = cls(f"{field}: {message}")
+    error.field = field
+    return error
+
+
 def one_line(exc: BaseException) -> str:
     """The message of ``exc`` folded onto one line."""
     return " ".join(str(exc).split())

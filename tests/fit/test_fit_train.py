@@ -113,7 +113,7 @@ def test_early_stop_stops_before_the_end():
     ({"target": "import_me(x1)"}, ExpressionError, "unknown function"),
     ({"target": "log(x1)"}, InputError, "not finite on the domain"),
     ({"target": "sqrt(x1 - 2)"}, InputError, "not finite on the domain"),
-    ({"target": "spiral"}, ExpressionError, "classification data set"),
+    ({"target": "spiral"}, ExpressionError, "data set of the classification task"),
     ({"target": "paraboloid", "task": "classification"}, SpecError, "must be one of circle"),
     ({"activation": "swish"}, SpecError, "unknown activation 'swish'"),
     ({"optimizer": "rmsprop"}, SpecError, "optimizer"),

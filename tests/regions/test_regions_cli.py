@@ -76,7 +76,7 @@ def _npz(path, **arrays):
     (["--widths", "8,,8"], "empty item"),
     (["--widths", "8", "--activation", "tanh"], "Tanh"),
     (["--widths", "8", "--activation", "gelu"], "GELU"),
-    (["--widths", "8", "--max-regions", "3"], "max_regions=3"),
+    (["--widths", "8", "--max-regions", "3"], "error: --max-regions: more than 3 regions"),
     (["--widths", "8", "-o", "r.txt"], ".png"),
     ([], "exactly one of"),
 ])

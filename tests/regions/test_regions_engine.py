@@ -127,7 +127,7 @@ def test_decision_boundary_is_on_the_zero_set():
 
 
 def test_max_regions_stops_cleanly():
-    with pytest.raises(nm.NeuromosaicError, match="max_regions=10"):
+    with pytest.raises(nm.NeuromosaicError, match="max_regions: more than 10 regions"):
         nm.linear_regions(mlp([16, 16], seed=0), domain=(-1, 1, -1, 1), max_regions=10)
 
 

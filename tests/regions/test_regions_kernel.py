@@ -55,7 +55,7 @@ def test_kernel_equals_numpy_path(act, seed):
     for R in (1.0, 6.0):
         seen: list = []
         fast = _cut(net, "numba", domain=(-R, R, -R, R),
-                    progress=lambda done, total, seen=seen: seen.append((done, total)))
+                    progress=lambda done, total, *, seen=seen: seen.append((done, total)))
         slow = _cut(net, "numpy", domain=(-R, R, -R, R))
         fast.check()
         _same(fast, slow)
@@ -122,7 +122,7 @@ def test_every_growth_path_gives_the_same_partition(monkeypatch):
 
 def test_kernel_stops_at_max_regions(monkeypatch):
     net = mlp([32, 32], seed=0)
-    with pytest.raises(TooLargeError, match="max_regions=50"):
+    with pytest.raises(TooLargeError, match="max_regions: more than 50 regions"):
         _cut(net, "numba", domain=(-5, 5, -5, 5), max_regions=50)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ..errors import ExpressionError, InputError
+from ..errors import ExpressionError, InputError, field_error
 
 Target = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -240,7 +240,8 @@ def get_target(name_or_expr: str) -> Target:
         raise ExpressionError(f"target must be a name or an expression, got {type(name_or_expr).__name__}")
     key = name_or_expr.strip().lower()
     if key in DATASETS:
-        raise ExpressionError(f"{key!r} is a classification data set; use task='classification'")
+        raise field_error(ExpressionError, "target", f"{key!r} is a data set of the classification "
+                          "task, not a function of x1, x2 (set the task to classification)")
     return parse_expression(NAMED_TARGETS.get(key, name_or_expr))
 
 

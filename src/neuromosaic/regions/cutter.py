@@ -31,7 +31,7 @@ import importlib
 
 import numpy as np
 
-from ..errors import SpecError, TooLargeError
+from ..errors import SpecError, TooLargeError, field_error
 from .mesh import Mesh
 from .program import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_step, group_values
 
@@ -135,8 +135,8 @@ class Cutter:
 
     def _check_size(self) -> None:
         if self.max_regions is not None and self.mesh.nf > self.max_regions:
-            raise TooLargeError(f"more than max_regions={self.max_regions} regions; stopped "
-                                f"(raise --max-regions or shrink the domain)")
+            raise field_error(TooLargeError, "max_regions", f"more than {self.max_regions:,} "
+                              "regions; stopped: raise the limit or shrink the domain")
 
     def _tol(self, Z: np.ndarray) -> float:
         scale = float(np.abs(Z).max()) if Z.size else 0.0

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import SpecError, TooLargeError
+from ..errors import SpecError, TooLargeError, field_error
 from ..plane import Plane, check_extent
 from .compile import compile_net
 from .cutter import check_backend
@@ -104,8 +104,8 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
                       progress=progress, workers=min(workers, len(rects)))
     regions = Regions.from_tiles(net, program, plane, parts)
     if max_regions is not None and regions.count > max_regions:
-        raise TooLargeError(f"more than max_regions={max_regions} regions ({regions.count}); "
-                            "raise --max-regions or shrink the domain")
+        raise field_error(TooLargeError, "max_regions", f"more than {max_regions:,} regions "
+                          f"({regions.count:,}); stopped: raise the limit or shrink the domain")
     regions.seconds = time.perf_counter() - start
     return regions
 
