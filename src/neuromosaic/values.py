@@ -9,12 +9,13 @@ refused, so a typo never becomes a silent rounding).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .errors import SpecError
 
-__all__ = ["parse_float", "parse_int", "parse_list"]
+__all__ = ["json_depth", "load_json", "parse_float", "parse_int", "parse_list"]
 
 
 def parse_int(text: Any, *, what: str, low: int | None = None, high: int | None = None) -> int:
@@ -102,3 +103,32 @@ def parse_list(text: str | Sequence, kind: Callable = float, *, what: str,
 
 def _example(kind) -> str:
     return {int: "16,16,16", float: "0.5,1,2"}.get(kind, "a,b")
+
+
+#: JSON nested deeper than this is refused (Python's parser recurses, once per level)
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def json_depth(text: str | bytes) -> int:
+    """The deepest nesting of ``[``/``{`` in JSON text (brackets inside strings do not count),
+    found without parsing it."""
+    import numpy as np
+
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', data), dtype=np.uint8)
+    step = np.isin(codes, (91, 123)).astype(np.int32) - np.isin(codes, (93, 125)).astype(np.int32)
+    return int(step.cumsum().max()) if step.size else 0
+
+
+def load_json(text: str | bytes, *, what: str, max_depth: int = MAX_JSON_DEPTH):
+    """``json.loads(text)``, refusing text nested deeper than ``max_depth`` (one ``SpecError``
+    line, never a ``RecursionError``) or that is not JSON."""
+    import json
+
+    if json_depth(text) > max_depth:
+        raise SpecError(f"{what} is nested deeper than {max_depth} levels")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise SpecError(f"{what} is not valid JSON ({type(exc).__name__})") from None

@@ -8,10 +8,14 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from neuromosaic.lab import Limits, create_app  # noqa: E402
 
+# Starlette's test client sends "Host: testserver" on WebSockets whatever its base_url: the tests
+# allow that name as a user would allow one with --allow-host
+TEST_HOSTS = ("testserver",)
+
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(allow_hosts=TEST_HOSTS), base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -34,6 +38,7 @@ def make_client():
     default) and, if given, its own clock."""
 
     def make(clock=None, **limits) -> TestClient:
-        return TestClient(create_app(Limits(**limits), clock=clock))
+        return TestClient(create_app(Limits(**limits), clock=clock, allow_hosts=TEST_HOSTS),
+                          base_url="http://127.0.0.1")
 
     return make

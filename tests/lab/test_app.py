@@ -64,7 +64,7 @@ def test_a_slow_request_does_not_block_a_fast_one():
     async def scenario():
         app = create_app()
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lab") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             finished = []
 
             async def slow():

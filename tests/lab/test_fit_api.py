@@ -99,7 +99,7 @@ def test_a_timed_out_fit_stops_and_frees_its_thread(make_client):
 
     clock = StepClock(0.05)
     with make_client(clock=clock, time_limit=2.0, threads=1) as c:
-        r = c.post("/api/fit", json={**CONFIG, "hidden": [16, 16], "steps": 200_000})
+        r = c.post("/api/fit", json={**CONFIG, "hidden": [4], "steps": 200_000, "eval_every": 1000})
         assert r.status_code == 503 and "time limit" in r.json()["detail"]
         assert clock.reads == 41
         small = c.post("/api/fit", json={**CONFIG, "steps": 5})

@@ -18,7 +18,7 @@ from neuromosaic.lab import Limits, create_app  # noqa: E402
 LIMITS = Limits(max_pixels=64 * 64, max_units=64, max_work=5_000_000, max_region_units=32, max_regions=500,
                 max_fit_units=16, max_fit_steps=40, max_fit_points=300, max_upload_bytes=64 * 1024,
                 time_limit=20.0)
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(LIMITS))
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(LIMITS, allow_hosts=("testserver",)))
 
 
 @schema.parametrize()

@@ -17,6 +17,9 @@ def lab_cmd(
                                       "this machine; 0.0.0.0 exposes the lab to the network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port (1-65535).")] = 8000,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a browser.")] = False,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", help="Also accept requests whose Host is NAME (repeat for more); by default "
+                             "only 127.0.0.1, localhost and [::1] with the lab's port.")] = None,
 ) -> None:
     """Start the interactive lab: paint, infinite canvas, regions, fit, towers, explain.
 
@@ -26,12 +29,10 @@ def lab_cmd(
         raise SpecError(f"port must be between 1 and 65535, got {port}")
     if not host.strip():
         raise SpecError("host must be an address such as 127.0.0.1, got ''")
-    import torch
     import uvicorn
 
     from ..lab import create_app
 
-    torch.set_num_threads(1)
     if host not in LOOPBACK:
         print(f"warning: binding {host}: the lab is reachable from other machines and has no "
               f"authentication; anyone who can reach port {port} can use this machine's CPU",
@@ -43,7 +44,10 @@ def lab_cmd(
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    names = [n.strip().lower() for n in allow_host or []]
+    if host not in LOOPBACK and host not in ("0.0.0.0", "::"):
+        names.append(host)
+    uvicorn.run(create_app(allow_hosts=names, port=port), host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,16 +17,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..errors import NeuromosaicError, TooLargeError, one_line
 from .compute import ComputeTimeout, Limits, Runner
+from .guard import Guard
 
 STATIC = Path(__file__).parent / "static"
-CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'")
 
 
 @dataclass
@@ -54,39 +51,12 @@ def request_error_line(exc: RequestValidationError) -> str:
     return one_line("; ".join(parts) or "invalid request")
 
 
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 (by Content-Length, or while reading)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await self._refuse(send)
-        seen = 0
-
-        async def counted() -> dict:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise TooLargeError(f"the request body is over the lab's cap of {self.max_bytes:,} bytes")
-            return message
-
-        await self.app(scope, counted, send)
-
-    async def _refuse(self, send: Send) -> None:
-        response = JSONResponse({"detail": f"the request body is over the lab's cap of "
-                                           f"{self.max_bytes:,} bytes"}, status_code=413)
-        await response({"type": "http"}, None, send)
-
-
-def create_app(limits: Limits | None = None, *, clock=None) -> FastAPI:
+def create_app(limits: Limits | None = None, *, clock=None, allow_hosts=(),
+               port: int | None = None) -> FastAPI:
     """The lab app. ``limits`` sets the caps and the time limit (see :class:`Limits`); ``clock``
-    replaces ``time.monotonic`` for the time limits (tests)."""
+    replaces ``time.monotonic`` for the time limits (tests); ``allow_hosts``: ``Host`` names
+    accepted beside 127.0.0.1, localhost and [::1]; ``port``: the port the lab serves on (the
+    ``Host`` of a loopback name must carry it). See :mod:`.guard`."""
     limits = limits or Limits()
     state = LabState(limits=limits, runner=Runner(limits) if clock is None else Runner(limits, clock))
 
@@ -122,13 +92,6 @@ def create_app(limits: Limits | None = None, *, clock=None) -> FastAPI:
     async def _timeout(request: Request, exc: ComputeTimeout) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
-
     from . import routes_explain, routes_fit, routes_paint, routes_regions, routes_towers
 
     for module in (routes_paint, routes_regions, routes_fit, routes_towers, routes_explain):
@@ -144,5 +107,7 @@ def create_app(limits: Limits | None = None, *, clock=None) -> FastAPI:
                             headers={"Cache-Control": "public, max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(BodyLimit, max_bytes=limits.max_upload_bytes)
+    # outermost: hosts, origins, body caps and security headers for every response (4xx, 5xx too)
+    app.add_middleware(Guard, max_bytes=limits.max_upload_bytes, allow_hosts=tuple(allow_hosts),
+                       port=port)
     return app
