@@ -95,7 +95,7 @@ def test_a_timed_out_fit_stops_and_frees_its_thread(make_client):
     """One pool thread, a clock that passes the 2 s limit at the 40th reading: a long POST
     /api/fit stops itself at the check point after the deadline, answers 503, and the next
     request is served by the freed thread."""
-    from conftest import StepClock
+    from lab_helpers import StepClock
 
     clock = StepClock(0.05)
     with make_client(clock=clock, time_limit=2.0, threads=1) as c:

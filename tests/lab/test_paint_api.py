@@ -87,7 +87,7 @@ def test_a_timed_out_painting_stops_and_frees_its_thread(make_client):
     """One pool thread, a clock that passes the 2 s limit at the 40th reading: the painting
     (256 row chunks, a check point after each) stops itself, answers 503, and the next request is
     served by the freed thread."""
-    from conftest import StepClock
+    from lab_helpers import StepClock
 
     clock = StepClock(0.05)
     with make_client(clock=clock, time_limit=2.0, threads=1, max_work=10**12) as c:

@@ -93,7 +93,7 @@ def test_a_timed_out_cut_stops_and_frees_its_thread(make_client):
     """One pool thread, a clock that passes the 1 s limit at the 20th reading: the cut of 200
     layers (400 check points) stops itself at the check point after the deadline, answers 503,
     and the next request is served by the same, freed thread."""
-    from conftest import StepClock
+    from lab_helpers import StepClock
 
     clock = StepClock(0.05)
     with make_client(clock=clock, time_limit=1.0, threads=1, max_region_units=20_000) as c:
