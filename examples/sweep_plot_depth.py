@@ -1,7 +1,7 @@
 """Plot the table of examples/sweep_depth.toml: busyness against depth, and one picture per depth.
 
     neuromosaic sweep examples/sweep_depth.toml
-    python examples/sweep_plot_depth.py out/sweeps/depth.csv docs/img/sweep_depth.png
+    python examples/sweep_plot_depth.py examples/out/depth.csv docs/img/sweep_depth.png
 """
 
 import sys

@@ -278,10 +278,9 @@ class NetSpec(Validated):
 
     @classmethod
     def from_json(cls, text: str | dict) -> NetSpec:
-        try:
-            data = json.loads(text) if isinstance(text, str) else dict(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"spec is not valid JSON: {exc}") from None
+        from .values import load_json
+
+        data = load_json(text, what="the spec") if isinstance(text, str) else dict(text)
         if not isinstance(data, dict):
             raise InputError(f"spec JSON must be an object, got {type(data).__name__}")
         return cls(**data)

@@ -44,7 +44,7 @@ def test_bad_options_are_one_line(write_grid, tmp_path, capsys):
     path = write_grid(GRID)
     (tmp_path / "file").write_text("not a folder")
     for args, needle in ((["-j", "0"], "--workers must be >= 1, got 0"),
-                         (["-o", str(tmp_path / "file" / "t.csv")], "is not a folder"),
+                         (["-o", str(tmp_path / "file" / "t.csv")], "is not a directory"),
                          (["-o", str(tmp_path / "t.json")], ".parquet or .csv"),
                          (["--connect-timeout", "0", "--dask", "tcp://127.0.0.1:1"],
                           "--connect-timeout must be > 0"),

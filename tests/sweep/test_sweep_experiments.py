@@ -108,4 +108,4 @@ def test_the_example_grids_are_valid():
     assert len(examples) >= 5
     for path in examples:
         grid = load_grid(path)
-        assert grid.cells and grid.output.parts[-3:-1] == ("out", "sweeps")
+        assert grid.cells and grid.output.parts[-3:-1] == ("examples", "out")  # beside the grid file

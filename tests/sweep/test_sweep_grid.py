@@ -106,3 +106,20 @@ def test_too_many_cells_is_refused():
 def test_missing_grid_file(tmp_path, capsys):
     assert main(["sweep", str(tmp_path / "nope.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_grid_file_writes_only_beside_itself(tmp_path):
+    """A grid someone sends you cannot write outside its own folder (../, absolute paths); the
+    user's own -o can."""
+    from neuromosaic.errors import InputError
+    from neuromosaic.sweeps import build_grid
+
+    base = {"experiment": "bounds", "grid": {"width": [4]}}
+    for key, value in (("output", "../t.csv"), ("output", "/tmp/t.csv"), ("output", "a/../../t.csv"),
+                       ("figures", "../figs")):
+        with pytest.raises(InputError, match="leaves the grid file's folder"):
+            build_grid({**base, key: value}, base_dir=tmp_path, source="g.toml")
+    inside = build_grid({**base, "output": "sub/t.csv"}, base_dir=tmp_path, source="g.toml")
+    assert inside.output == tmp_path / "sub" / "t.csv"
+    mine = build_grid(base, base_dir=tmp_path, source="g.toml", output=tmp_path.parent / "t.csv")
+    assert mine.output == tmp_path.parent / "t.csv"

@@ -102,15 +102,14 @@ def gallery_cmd(
 
     Example: neuromosaic gallery -o out/gallery --size 512
     """
-    from ..io.atomic import atomic_write_text
+    from ..io.atomic import atomic_write_text, check_folder, make_folder
     from ..io.png import write_png
     from ..painting import render_config
     from ..painting.gallery import gallery_items, index_html
 
-    if output.exists() and not output.is_dir():
-        raise SpecError(f"-o {str(output)!r} exists and is not a directory")
+    check_folder(output)
     items = gallery_items(size, fast=bool(fast))  # validates --size before the folder is made
-    output.mkdir(parents=True, exist_ok=True)
+    make_folder(output)
     start = time.perf_counter()
     with progress_bar("gallery", enabled=not quiet) as update:
         for i, item in enumerate(items):

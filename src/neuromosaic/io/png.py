@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from ..errors import InputError
+from ..errors import InputError, NeuromosaicError, TooLargeError, one_line
+from ..values import load_json
 from .atomic import atomic_write_bytes
 
 CHUNK = "neuromosaic"
@@ -58,16 +59,15 @@ def read_png_metadata(source: str | Path | bytes) -> dict:
             if img.format != "PNG":
                 raise InputError(f"{name!r} is a {img.format} image, not a PNG made by neuromosaic")
             text = img.text.get(CHUNK) if hasattr(img, "text") else None
+    except NeuromosaicError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise TooLargeError(f"{name!r}: {one_line(exc)}") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
         raise InputError(f"{name!r} is not a PNG image ({exc.__class__.__name__})") from None
     if text is None:
         raise InputError(f"{name!r} has no '{CHUNK}' chunk: it was not made by neuromosaic")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        raise InputError(f"{name!r}: the '{CHUNK}' chunk is not valid JSON") from None
+    data = load_json(text, what=f"{name!r}: the '{CHUNK}' chunk")
     if not isinstance(data, dict):
         raise InputError(f"{name!r}: the '{CHUNK}' chunk is not a JSON object")
     return data

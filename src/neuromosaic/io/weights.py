@@ -6,6 +6,7 @@ optional string entry ``activation`` naming the hidden activation (default ``rel
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
@@ -13,10 +14,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import InputError
+from ..errors import InputError, NeuromosaicError, TooLargeError, one_line
 from .atomic import atomic_writer
 
-MAX_NPZ_BYTES = 256 * 1024 * 1024
+MAX_NPZ_BYTES = 256 * 1024 * 1024  # on disk, and unpacked
+MAX_MEMBERS = 4097  # W_i, b_i for 2048 layers, and the activation
 
 
 def save_safetensors(path: str | Path, net: nn.Module, metadata: dict[str, str] | None = None) -> Path:
@@ -43,7 +45,43 @@ def load_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[st
     return state, meta
 
 
-def load_npz_weights(source, *, max_bytes: int = MAX_NPZ_BYTES) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+def check_npz_archive(source, name: str, *, max_uncompressed: int = MAX_NPZ_BYTES) -> None:
+    """Refuse, before anything is decompressed, an ``.npz`` whose directory says more than
+    ``MAX_MEMBERS`` members or more than ``max_uncompressed`` bytes, or whose arrays' headers
+    (read from each member's first bytes) claim more than that or hold Python objects.
+    A zip member is never read past the size its directory states, so these caps bound the memory
+    of the load, whatever the archive claims elsewhere (a decompression bomb stops here)."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise InputError(f"{name} has {len(infos):,} members; at most {MAX_MEMBERS:,}")
+            total = sum(i.file_size for i in infos)
+            if total > max_uncompressed:
+                raise TooLargeError(f"{name} unpacks to {total:,} bytes; at most {max_uncompressed:,}")
+            claimed = 0
+            for info in infos:
+                with zf.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    if version not in ((1, 0), (2, 0), (3, 0)):
+                        raise InputError(f"{name}: member {info.filename!r} is not a NumPy array")
+                    reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                              else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = reader(member)
+                if dtype.hasobject:
+                    raise InputError(f"{name}: holds pickled objects, which are refused (allow_pickle=False)")
+                claimed += math.prod(shape) * dtype.itemsize
+                if claimed > max_uncompressed or claimed > total:
+                    raise TooLargeError(f"{name}: its arrays claim {claimed:,} bytes, more than the "
+                                        f"{min(total, max_uncompressed):,} its directory allows")
+    except NeuromosaicError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"{name} is not an .npz file: {one_line(exc)}") from None
+
+
+def load_npz_weights(source, *, max_bytes: int = MAX_NPZ_BYTES,
+                     max_uncompressed: int = MAX_NPZ_BYTES) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     """Read ``W0, b0, W1, b1, …`` (+ optional ``activation``) from an ``.npz`` path, bytes or file.
 
     Returns ``([(W0, b0), (W1, b1), …], activation)`` as float64 arrays, after checking that keys
@@ -69,6 +107,8 @@ def load_npz_weights(source, *, max_bytes: int = MAX_NPZ_BYTES) -> tuple[list[tu
     source.seek(0)
     if head != b"PK\x03\x04":  # an .npz is a zip archive; anything else np.load would try to unpickle
         raise InputError(f"{name} is not an .npz file (no zip header)")
+    check_npz_archive(source, name, max_uncompressed=max_uncompressed)
+    source.seek(0)
     try:
         with np.load(source, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
@@ -134,11 +174,12 @@ def net_from_layers(layers: list[tuple[np.ndarray, np.ndarray]], activation: str
     return nn.Sequential(*modules)
 
 
-def load_npz_net(source, *, dtype: torch.dtype = torch.float64) -> nn.Sequential:
+def load_npz_net(source, *, dtype: torch.dtype = torch.float64,
+                 max_uncompressed: int = MAX_NPZ_BYTES) -> nn.Sequential:
     """Load an ``.npz`` (see :func:`load_npz_weights`) as a ``torch.nn.Sequential``."""
     from ..spec import check_activation
 
-    layers, activation = load_npz_weights(source)
+    layers, activation = load_npz_weights(source, max_uncompressed=max_uncompressed)
     try:
         activation = check_activation(activation)
     except Exception as exc:

@@ -37,7 +37,7 @@ def build_net(req: RegionsRequest, limits) -> nn.Module:
             raw = base64.b64decode(req.weights, validate=True)
         except (binascii.Error, ValueError):
             raise InputError("weights must be a base64-encoded .npz file") from None
-        net = load_npz_net(raw)
+        net = load_npz_net(raw, max_uncompressed=8 * limits.max_upload_bytes)
         first = next(m for m in net.modules() if isinstance(m, nn.Linear))
         if first.in_features != 2:
             raise InputError(f"weights: the net takes {first.in_features} inputs; the regions "

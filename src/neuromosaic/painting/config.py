@@ -124,6 +124,13 @@ class PaintConfig(Validated):
             raise ValueError(f"must be between 0 and 2**63-1, got {v}")
         return v
 
+    @field_validator("z")
+    @classmethod
+    def _z_finite(cls, v):
+        if v is not None and not all(math.isfinite(float(c)) for c in v):
+            raise ValueError(f"every entry must be a finite number, got {list(v)}")
+        return v
+
     @model_validator(mode="after")
     def _z_matches(self) -> PaintConfig:
         if self.z is not None and self.inputs == "xyrz" and len(self.z) != self.z_dim:

@@ -225,17 +225,37 @@ def build_grid(data: dict[str, Any], *, base_dir: Path | str = ".", source: str 
         cells.append(Cell(key=cell_key(experiment.name, params), params=params, axes=point))
 
     base = Path(base_dir)
-    out = Path(output) if output is not None else base / (raw.output or f"{Path(source).stem}.csv")
-    out = Path(os.path.normpath(out))
+    if output is not None:  # the user's own path (the CLI's -o): anywhere they may write
+        out = Path(os.path.normpath(output))
+    else:
+        out = _inside(base, raw.output or f"{Path(source).stem}.csv", f"{source}: output")
     if out.suffix.lower() not in TABLE_SUFFIXES:
         raise InputError(f"{source}: output: table must end in .parquet or .csv, got {str(out)!r}")
-    figures = Path(os.path.normpath(base / raw.figures)) if raw.figures else None
+    figures = _inside(base, raw.figures, f"{source}: figures") if raw.figures else None
     if figures is not None and not experiment.makes_figure:
         drawing = ", ".join(sorted(e.name for e in EXPERIMENTS.values() if e.makes_figure))
         raise InputError(f"{source}: figures: experiment {experiment.name!r} draws no figure "
                          f"(these do: {drawing}); remove the key")
     return Grid(experiment=experiment, cells=tuple(cells), output=out, figures=figures,
                 axes=tuple(names))
+
+
+def _inside(base: Path, relative: str, what: str) -> Path:
+    """``base / relative``, refusing a path that leaves ``base`` (``../``, an absolute path): a
+    grid file someone sends you writes only beside itself."""
+    path = Path(os.path.normpath(base / relative))
+    if Path(relative).is_absolute() or not _within(path, Path(os.path.normpath(base))):
+        raise InputError(f"{what}: {relative!r} leaves the grid file's folder; give a path inside "
+                         "it (or the table with -o)")
+    return path
+
+
+def _within(path: Path, base: Path) -> bool:
+    try:
+        path.resolve().relative_to(base.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def load_grid(path: str | Path, *, output: str | Path | None = None) -> Grid:

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import InputError, NeuromosaicError, OutputError, one_line
-from ..io.atomic import atomic_write_bytes, atomic_write_text
+from ..errors import InputError, NeuromosaicError, one_line
+from ..io.atomic import atomic_write_bytes, atomic_write_text, check_folder, make_folder
 from .experiments import EXPERIMENTS
 from .grid import Cell, Grid
 from .table import write_table
@@ -266,7 +266,7 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
                              "running on a Dask cluster (drop one of --cell-timeout and --dask)")
     for folder in (grid.output.parent, grid.figures):
         if folder is not None:
-            _check_creatable(folder)
+            check_folder(folder)
     client = connect_dask(dask, connect_timeout) if dask is not None else None
     try:
         return _sweep(grid, workers, client, retry_failed, on_progress, cell_timeout)
@@ -275,27 +275,12 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
             client.close()
 
 
-def _check_creatable(folder: Path) -> None:
-    """Raise ``OutputError`` unless ``folder`` exists or can be made (before connecting to a
-    cluster or running anything)."""
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise OutputError(f"cannot create folder {str(folder)!r}: {str(probe)!r} is not a folder")
-    if not os.access(probe, os.W_OK):
-        raise OutputError(f"cannot create folder {str(folder)!r}: {str(probe)!r} is not writable")
-
-
 def _sweep(grid: Grid, workers: int, client, retry_failed: bool,
            on_progress: Callable[[int, int, str], None] | None,
            cell_timeout: float | None = None) -> SweepResult:
     for folder in (grid.output.parent, grid.cells_dir, grid.figures):
         if folder is not None:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise OutputError(f"cannot create {str(folder)!r}: {one_line(exc)}") from None
+            make_folder(folder)
 
     done = _load_done(grid, retry_failed)
     todo = [c for c in grid.cells if c.key not in done]
