@@ -37,6 +37,12 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "prelu": lambda: nn.PReLU(init=0.25),
 }
 PIECEWISE_LINEAR = frozenset({"relu", "leaky_relu", "abs", "identity", "hardtanh", "prelu"})
+#: the largest scale of normal:S / uniform:A: weights far past it overflow float32 sums at once
+#: (and torch refuses a uniform range wider than the float range)
+MAX_INIT_SCALE = 1e15
+#: parameters one built net may hold (float64: 8 GB would not fit most machines; 2 GB here)
+MAX_PARAMS = 256_000_000
+
 #: which Linear layers have a bias: every one, only the first (the article's CPPN), or none
 BIASES = ("all", "first", "none")
 
@@ -67,8 +73,9 @@ class InitSpec(BaseModel):
                 value = float(arg) if arg else 1.0
             except ValueError:
                 raise SpecError(f"{what} {kind} needs a number after ':', got {text!r}") from None
-            if not math.isfinite(value) or value <= 0:
-                raise SpecError(f"{what} {kind} needs a positive finite scale, got {text!r}")
+            if not math.isfinite(value) or not 0 < value <= MAX_INIT_SCALE:
+                raise SpecError(f"{what} {kind} needs a positive scale up to {MAX_INIT_SCALE:g}, "
+                                f"got {text!r}")
             return cls(kind=kind, param=value)
         raise SpecError(f"unknown {what} {text!r}; allowed: {allowed}")
 
@@ -238,6 +245,19 @@ class NetSpec(Validated):
         return sum((a + self.has_bias(i)) * b
                    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)))
 
+    def check_size(self, dtype: torch.dtype = torch.float32) -> None:
+        """Refuse, before anything is allocated, a net of more than ``MAX_PARAMS`` parameters or
+        one whose weights would take over a quarter of the available memory."""
+        from .errors import TooLargeError
+        from .memory import available_bytes
+
+        n = self.num_params
+        need = n * torch.empty(0, dtype=dtype).element_size()
+        if n > MAX_PARAMS or need > available_bytes() // 4:
+            raise TooLargeError(f"the net {self.layer_sizes[:6]}{'…' if len(self.layer_sizes) > 6 else ''} "
+                                f"has {n:,} parameters ({need / 2**30:.1f} GiB); at most "
+                                f"{MAX_PARAMS:,} and a quarter of the free memory")
+
     def replace(self, **changes: Any) -> NetSpec:
         """A copy with some fields changed (validated again)."""
         return NetSpec(**{**self.model_dump(), **changes})
@@ -251,6 +271,7 @@ class NetSpec(Validated):
         ``torch.manual_seed(seed); nn.Sequential(nn.Linear(...), ...)`` exactly (with
         ``bias=False`` on the Linear layers ``bias`` leaves without one).
         """
+        self.check_size(dtype)
         weight_init = InitSpec.parse(self.init)
         bias_init = InitSpec.parse(self.bias_init) if self.bias_init else None
         sizes = self.layer_sizes

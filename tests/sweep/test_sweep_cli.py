@@ -49,7 +49,8 @@ def test_bad_options_are_one_line(write_grid, tmp_path, capsys):
                          (["--connect-timeout", "0", "--dask", "tcp://127.0.0.1:1"],
                           "--connect-timeout must be > 0"),
                          (["--cell-timeout", "0"], "--cell-timeout must be a positive number"),
-                         (["--cell-timeout", "nan"], "--cell-timeout must be a positive number"),
+                         (["--cell-timeout", "nan"], "--cell-timeout': must be a finite number"),
+                         (["--connect-timeout", "inf", "--dask", "tcp://127.0.0.1:1"], "--connect-timeout': must be a finite number"),
                          (["--cell-timeout", "5", "--dask", "tcp://127.0.0.1:1"],
                           "cannot stop a task running on a Dask cluster")):
         assert main(["sweep", str(path), *args]) == 2

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: show its help as is
             print(exc.format_message(), file=sys.stderr)
             return _exit(2, argv)
-        print(f"error: {one_line(exc.format_message())}", file=sys.stderr)
+        print(f"error: {one_line(exc.format_message()).replace('Value error, ', '')}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -131,3 +131,14 @@ def check_png(path: Path | None, what: str = "-o") -> None:
     from ..io.atomic import check_writable
 
     check_writable(path)
+
+
+def finite_float(text: str) -> float:
+    """The parser of every float option: a finite number (``nan``, ``inf`` and overflowing
+    text like ``1e999`` are refused with one line naming the option)."""
+    import math
+
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {text!r}")
+    return value

@@ -23,7 +23,7 @@ BiasInit = Annotated[str | None, typer.Option("--bias-init", help="Biases: defau
 Bias = Annotated[str | None, typer.Option("--bias", help="Which Linear layers have a bias: all | first (the article's net) | none (default all).")]
 Inputs = Annotated[str | None, typer.Option("--inputs", help="Coordinate features: xy | xyr | xyrz (default xyr).")]
 ZDim = Annotated[int | None, typer.Option("--z-dim", min=1, max=4096, help="Latent size for --inputs xyrz (default 8).")]
-Scale = Annotated[float | None, typer.Option("--scale", help="Zoom: the shorter side spans SCALE units (default 1; the article's 0.01).")]
+Scale = Annotated[float | None, typer.Option("--scale", parser=opt.finite_float, help="Zoom: the shorter side spans SCALE units (default 1; the article's 0.01).")]
 Center = Annotated[str | None, typer.Option("--center", help="X,Y of the image centre (default 0,0).")]
 RawCoords = Annotated[bool | None, typer.Option("--raw-coords/--normalized-coords", help="Feed pixel indices 0..size (the article's first try; default normalized).")]
 Color = Annotated[str | None, typer.Option("--color", help="rgb | gray | hsv (default rgb).")]
@@ -125,9 +125,9 @@ def animate_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="FILE.gif or FILE.mp4.")],
     mode: Annotated[str, typer.Option("--mode", help="walk (latent z, loops) | zoom | morph (between seeds, loops).")] = "walk",
     frames: Annotated[int, typer.Option("--frames", min=2, max=100_000, help="Number of frames.")] = 96,
-    fps: Annotated[float, typer.Option("--fps", help="Frames per second, in (0, 240].")] = 24.0,
+    fps: Annotated[float, typer.Option("--fps", parser=opt.finite_float, help="Frames per second, in (0, 240].")] = 24.0,
     keyframes: Annotated[int, typer.Option("--keyframes", min=2, max=1000, help="Random keyframes of the loop (walk, morph).")] = 4,
-    zoom: Annotated[float | None, typer.Option("--zoom", help="Zoom animation: final scale factor (> 0), e.g. 0.01 (implies --mode zoom).")] = None,
+    zoom: Annotated[float | None, typer.Option("--zoom", parser=opt.finite_float, help="Zoom animation: final scale factor (> 0), e.g. 0.01 (implies --mode zoom).")] = None,
     size: AnimateSize = None, widths: Widths = None, activation: Activation = None, init: Init = None,
     bias: Bias = None, z_dim: ZDim = None, scale: Scale = None, center: Center = None,
     color: Color = None, seed: Seed = None, device: Device = None, fast: Fast = None,

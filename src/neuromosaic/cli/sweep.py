@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from . import options as opt
+
 
 @contextlib.contextmanager
 def _cell_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
@@ -59,12 +61,12 @@ def sweep_cmd(
         "-o", "--output", help="Results table (.parquet or .csv); overrides the grid file's "
                                "`output`.")] = None,
     connect_timeout: Annotated[float, typer.Option(
-        "--connect-timeout", help="Seconds to wait for the Dask scheduler and its first "
+        "--connect-timeout", parser=opt.finite_float, help="Seconds to wait for the Dask scheduler and its first "
                                   "worker.")] = 5.0,
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="Also run again the cells whose row has an error.")] = False,
     cell_timeout: Annotated[float | None, typer.Option(
-        "--cell-timeout", metavar="SECONDS",
+        "--cell-timeout", parser=opt.finite_float, metavar="SECONDS",
         help="Stop a cell that runs longer (its worker process is killed and replaced); the "
              "cell's row says it timed out. Local workers only.")] = None,
     dry_run: Annotated[bool, typer.Option(

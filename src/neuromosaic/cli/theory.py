@@ -144,7 +144,7 @@ def trajectory_cmd(
     output: Output,
     activations: Annotated[str | None, typer.Option("--sweep-activations", help=f"Activations to compare, comma-separated (default {SWEEP_ACTIVATIONS}).")] = None,
     sigma_w: Annotated[str | None, typer.Option("--sweep-sigma-w", help=f"σ_w values (> 0) to sweep, comma-separated (default {SWEEP_SIGMA_W}).")] = None,
-    sigma_b: Annotated[float, typer.Option("--sigma-b", min=0.0, max=100.0, help="σ_b (>= 0).")] = 0.0,
+    sigma_b: Annotated[float, typer.Option("--sigma-b", parser=opt.finite_float, help="σ_b (>= 0).")] = 0.0,
     widths: opt.Widths = None,
     samples: Annotated[int, typer.Option("--samples", min=1, max=64, help="Random nets per point.")] = 2,
     seed: Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="First seed.")] = 0,

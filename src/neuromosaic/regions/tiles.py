@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..memory import check_fits
 from .cutter import Cutter, load_kernel
 from .program import Program, is_cutting
 
@@ -24,6 +25,9 @@ TILE_STATE_BYTES = 160 * 1024 * 1024
 SINGLE_TILE_STATE_BYTES = 400 * 1024 * 1024
 # programs cutting with at most this many units make at most a few thousand regions: one tile
 ONE_TILE_UNITS = 128
+# what a finished region costs in the result (vertices, a face row, its pattern, its map):
+# measured ~250 B on the reference nets; the check before a cut allows for 400
+RESULT_BYTES_PER_REGION = 400
 
 
 class _Density:
@@ -37,8 +41,11 @@ class _Density:
         self.rect, self.G = rect, G
         s, t = np.linspace(s0, s1, G + 1), np.linspace(t0, t1, G + 1)
         st = np.stack(np.meshgrid(s, t), axis=-1).reshape(-1, 2)  # row j = t[j]
-        _, pre = program.forward(st @ A.T + c, record=True)
-        codes = program.encode_patterns(pre, len(st)).reshape(G + 1, G + 1, -1)
+        # in chunks: a chunk's activations stay near 64 MB however wide the net
+        step = max(1, (8 << 20) // max(1, program.state_width()))
+        codes = np.concatenate([program.encode_patterns(program.forward(x, record=True)[1], len(x))
+                                for x in np.array_split(st @ A.T + c, -(-len(st) // step))])
+        codes = codes.reshape(G + 1, G + 1, -1)
         ones = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(1)
         self.across = ones[codes[:, 1:] ^ codes[:, :-1]].sum(-1)  # (G+1, G): along s
         self.up = ones[codes[1:] ^ codes[:-1]].sum(-1)  # (G, G+1): along t
@@ -62,6 +69,8 @@ def plan_tiles(program: Program, A, c, rect, workers: int) -> list[tuple[float, 
         return [rect]
     density = _Density(program, A, c, rect)
     est = density.estimate(rect)
+    check_fits(f"about {est:,.0f} regions (estimated from a 65 × 65 grid of patterns)",
+               int(est * RESULT_BYTES_PER_REGION), share=2)
     per_region = program.state_width() * 8 * 2.5  # bytes of vertex state per region
     if est * per_region <= SINGLE_TILE_STATE_BYTES:
         return [rect]

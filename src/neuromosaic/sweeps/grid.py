@@ -63,6 +63,10 @@ class Range(BaseModel):
         return v
 
     def values(self) -> list[int]:
+        n = len(range(self.start, self.stop, self.step))  # O(1): nothing is built yet
+        if n > MAX_CELLS:
+            raise TooLargeError(f"the range {{ start = {self.start}, stop = {self.stop}, step = "
+                                f"{self.step} }} has {n:,} values; at most {MAX_CELLS:,} cells")
         return list(range(self.start, self.stop, self.step))
 
 
@@ -147,6 +151,8 @@ def _axis_values(where: str, values: Any) -> list[Any]:
     if isinstance(values, dict):
         try:
             out = Range(**values).values()
+        except TooLargeError as exc:
+            raise TooLargeError(f"{where}: {exc}") from None
         except ValidationError as exc:
             raise InputError(f"{where}: a range is {{ start = 0, stop = N, step = 1 }}; "
                              f"{validation_message(exc)}") from None
@@ -157,11 +163,14 @@ def _axis_values(where: str, values: Any) -> list[Any]:
                          f"{{ start = 0, stop = N }}, got {values!r}")
     if not out:
         raise InputError(f"{where}: empty grid axis ({values!r}); give at least one value")
-    seen: list[Any] = []
-    for v in out:
-        if v in seen:
+    if len(out) > MAX_CELLS:
+        raise TooLargeError(f"{where}: {len(out):,} values; at most {MAX_CELLS:,} cells")
+    seen: set[str] = set()
+    for v in out:  # one pass over canonical JSON (values may be lists or tables): O(n)
+        key = json.dumps(v, sort_keys=True, default=str)
+        if key in seen:
             raise InputError(f"{where}: value {v!r} appears twice; each cell must differ")
-        seen.append(v)
+        seen.add(key)
     return out
 
 

@@ -131,7 +131,13 @@ def _load_done(grid: Grid, retry_failed: bool) -> dict[str, dict[str, Any]]:
     """Cell records already on disk for this grid's cells (unreadable files count as not done)."""
     done = {}
     want_figures = grid.figures is not None and grid.experiment.makes_figure
+    try:  # one listing of the folder, not one failed open per cell
+        present = set(os.listdir(grid.cells_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return done
     for cell in grid.cells:
+        if f"{cell.key}.json" not in present:
+            continue
         path = grid.cells_dir / f"{cell.key}.json"
         try:
             record = json.loads(path.read_text())

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..errors import SpecError
+from ..errors import SpecError, field_error
 from ..spec import check_activation
 
 __all__ = [
@@ -128,9 +128,9 @@ def check_sigmas(sigma_w: float, sigma_b: float) -> tuple[float, float]:
     except (TypeError, ValueError):
         raise SpecError(f"sigma_w and sigma_b must be numbers, got {sigma_w!r}, {sigma_b!r}") from None
     if not math.isfinite(sw) or sw <= 0:
-        raise SpecError(f"sigma_w must be a finite number > 0, got {sigma_w!r}")
+        raise field_error(SpecError, "sigma_w", f"must be a finite number > 0, got {sigma_w!r}")
     if not math.isfinite(sb) or sb < 0:
-        raise SpecError(f"sigma_b must be a finite number >= 0, got {sigma_b!r}")
+        raise field_error(SpecError, "sigma_b", f"must be a finite number >= 0, got {sigma_b!r}")
     return sw, sb
 
 
