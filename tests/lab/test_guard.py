@@ -77,3 +77,50 @@ def test_every_status_carries_the_security_headers(lab):
     for r in (lab.get("/"), lab.get("/nope"), lab.post("/api/regions", json={"widths": [0]}),
               lab.get("/api/paint.png", params={"size": 100000})):
         assert _secure(r), r.status_code
+
+
+def test_past_the_queue_cap_a_request_is_503_with_retry_after():
+    """The queue's cap, with an event the test controls holding the one computation."""
+    import asyncio
+    import threading
+
+    from neuromosaic.lab.compute import Busy, Runner
+
+    runner = Runner(Limits(max_queue=1, threads=1))
+    release = threading.Event()
+
+    async def scenario():
+        first = asyncio.ensure_future(runner.run(release.wait))
+        await asyncio.sleep(0)  # submitted
+        assert runner.queued == 1
+        with pytest.raises(Busy, match="busy"):
+            await runner.run(lambda: 1)
+        release.set()
+        assert await first is True
+        assert runner.queued == 0
+        return await runner.run(lambda: 2)
+
+    assert asyncio.run(scenario()) == 2
+    runner.close()
+
+
+def test_busy_is_answered_503_with_retry_after():
+    with TestClient(create_app(Limits(max_queue=0)), base_url=LOCAL) as c:
+        r = c.get("/api/paint.png", params={"size": 16})
+        assert r.status_code == 503 and r.headers["retry-after"] == "1" and _secure(r)
+
+
+def test_fit_sockets_are_capped_and_bad_frames_are_one_line_errors():
+    with TestClient(create_app(Limits(max_fit_sockets=1), allow_hosts=("testserver",))) as c:
+        with c.websocket_connect("/api/fit/ws") as first:
+            with c.websocket_connect("/api/fit/ws") as second:
+                reply = second.receive_json()
+                assert reply["type"] == "error" and "live fits" in reply["detail"]
+            first.send_bytes(b"\x00\x01")
+            assert first.receive_json()["detail"] == "messages must be JSON text frames, got a binary frame"
+            first.send_text("[" * 10_000)
+            assert "nested deeper than 64" in first.receive_json()["detail"]
+            first.send_text(" " * 70_000)
+            assert "at most 65,536 bytes" in first.receive_json()["detail"]
+            first.send_json({"type": "play"})
+            assert "send a config" in first.receive_json()["detail"]  # still serving

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import NeuromosaicError, TooLargeError, one_line
-from .compute import ComputeTimeout, Limits, Runner
+from .compute import Busy, ComputeTimeout, Limits, Runner
 from .guard import Guard
 
 STATIC = Path(__file__).parent / "static"
@@ -30,6 +30,7 @@ STATIC = Path(__file__).parent / "static"
 class LabState:
     limits: Limits
     runner: Runner
+    fit_sockets: int = 0  # open /api/fit/ws connections (capped by limits.max_fit_sockets)
 
 
 def plotly_js() -> Path:
@@ -91,6 +92,10 @@ def create_app(limits: Limits | None = None, *, clock=None, allow_hosts=(),
     @app.exception_handler(ComputeTimeout)
     async def _timeout(request: Request, exc: ComputeTimeout) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
     from . import routes_explain, routes_fit, routes_paint, routes_regions, routes_towers
 

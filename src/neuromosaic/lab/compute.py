@@ -42,6 +42,9 @@ class Limits:
         max_upload_bytes: bytes of one request body (an uploaded ``.npz``).
         time_limit: seconds one computation may take.
         threads: worker threads of the pool.
+        max_queue: computations running or waiting at once; past it a request is answered 503
+            with Retry-After (at least 32, so 16 steady clients never see it).
+        max_fit_sockets: live Fit sessions (WebSockets) open at once.
     """
 
     max_pixels: int = 2048 * 2048
@@ -55,10 +58,16 @@ class Limits:
     max_upload_bytes: int = 8 * 1024 * 1024
     time_limit: float = 30.0
     threads: int = max(2, os.cpu_count() or 2)
+    max_queue: int = 64
+    max_fit_sockets: int = 16
 
 
 class ComputeTimeout(Exception):
     """A computation ran past :attr:`Limits.time_limit`."""
+
+
+class Busy(Exception):
+    """More computations are queued than :attr:`Limits.max_queue`: answered 503, Retry-After."""
 
 
 _DEADLINE = threading.local()  # .at: the clock's time after which this thread's work stops
@@ -95,6 +104,7 @@ class Runner:
         self.limits = limits
         self.clock = clock
         self._pool: ThreadPoolExecutor | None = None
+        self.queued = 0  # submitted and not finished (only the event loop's thread changes it)
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -106,6 +116,8 @@ class Runner:
     async def run(self, fn: Callable[..., T], *args, timeout: float | None = None) -> T:
         """``fn(*args)`` in the pool; :class:`ComputeTimeout` after ``timeout`` seconds
         (default: the limits' ``time_limit``)."""
+        if self.queued >= self.limits.max_queue:
+            raise Busy(f"the lab is busy ({self.queued} computations queued); try again in a moment")
         limit = self.limits.time_limit if timeout is None else timeout
         # the deadline counts from now, queueing included: work that starts late stops on time
         future = asyncio.wrap_future(self.pool.submit(_with_deadline, self.clock() + limit,
@@ -113,8 +125,10 @@ class Runner:
         # the backstop is in real seconds, so only with the real clock: under a test's clock
         # the work alone decides, at its check points
         backstop = limit + BACKSTOP_S if self.clock is time.monotonic else None
+        self.queued += 1
+        future.add_done_callback(lambda _f: setattr(self, "queued", self.queued - 1))
         try:
-            return await asyncio.wait_for(future, backstop)
+            return await asyncio.wait_for(asyncio.shield(future), backstop)
         except asyncio.TimeoutError:
             raise ComputeTimeout(f"the computation took longer than the {limit:g} s time limit; "
                                  f"ask for a smaller size or network") from None

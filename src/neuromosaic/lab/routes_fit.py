@@ -18,6 +18,7 @@ import numpy as np
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
 from ..errors import NeuromosaicError, TooLargeError, one_line
+from ..values import load_json
 from ..fitting import FitConfig, Trainer
 from ..fitting.targets import DATASETS, NAMED_TARGETS
 from ..regions import linear_regions
@@ -101,8 +102,21 @@ class Session:
         return [frame(self.trainer)]
 
 
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
 async def _next_message(ws: WebSocket) -> dict:
-    msg = await ws.receive_json()
+    """The next message as a dict: JSON text, at most ``MAX_MESSAGE_BYTES`` and nested at most
+    64 deep; anything else is a one-line ``NeuromosaicError`` (the socket stays open)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        raise NeuromosaicError("messages must be JSON text frames, got a binary frame")
+    if len(text) > MAX_MESSAGE_BYTES:
+        raise NeuromosaicError(f"a message may be at most {MAX_MESSAGE_BYTES:,} bytes, got {len(text):,}")
+    msg = load_json(text, what="the message")
     if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
         raise NeuromosaicError('each message must be a JSON object with a "type"')
     return msg
@@ -114,6 +128,19 @@ async def fit_ws(ws: WebSocket) -> None:
     lab = ws.app.state.lab
     session = Session(lab.limits)
     await ws.accept()
+    if lab.fit_sockets >= lab.limits.max_fit_sockets:
+        await ws.send_json({"type": "error", "detail": f"the lab already serves {lab.fit_sockets} "
+                                                       "live fits; close one or try again later"})
+        await ws.close(code=1013)  # "try again later"
+        return
+    lab.fit_sockets += 1
+    try:
+        await _serve(ws, lab, session)
+    finally:
+        lab.fit_sockets -= 1
+
+
+async def _serve(ws: WebSocket, lab, session: Session) -> None:
     playing = False
     reader = asyncio.ensure_future(_next_message(ws))
     work: asyncio.Future | None = None
