@@ -18,11 +18,11 @@ import numpy as np
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
 from ..errors import NeuromosaicError, TooLargeError, one_line
-from ..values import load_json
 from ..fitting import FitConfig, Trainer
 from ..fitting.targets import DATASETS, NAMED_TARGETS
 from ..regions import linear_regions
 from ..spec import ACTIVATIONS, PIECEWISE_LINEAR
+from ..values import load_json
 from .compute import ComputeTimeout, Limits, cancel_point, check_cap
 
 router = APIRouter(tags=["fit"])
