@@ -7,11 +7,24 @@ import os
 
 
 def available_bytes() -> int:
-    """Bytes of memory available now (``SC_AVPHYS_PAGES``; 8 GiB where the OS does not say)."""
+    """Bytes of memory available now: the free physical memory (``SC_AVPHYS_PAGES``; 8 GiB where
+    the OS does not say), or less when the process's address space is limited (``ulimit -v``,
+    ``RLIMIT_AS``): what is left of that limit."""
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
-        return 8 << 30
+        avail = 8 << 30
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            with open("/proc/self/statm") as f:
+                used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            avail = min(avail, max(0, soft - used))
+    except (ImportError, OSError, ValueError):
+        pass
+    return avail
 
 
 def check_fits(what: str, need: int, *, share: int = 4) -> None:
