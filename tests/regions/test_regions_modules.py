@@ -77,10 +77,16 @@ def test_batchnorm_in_training_mode_refused():
         nm.linear_regions(net, domain=(-1, 1, -1, 1))
 
 
-def test_netspec_with_sigmoid_output_refused():
+def test_a_sigmoid_output_is_cut_as_its_pre_activation_and_tanh_hidden_is_refused():
+    """A last monotone activation changes no region: the engine cuts the pre-activation and says
+    so; a smooth hidden activation is refused by name."""
     spec = nm.NetSpec(inputs=2, widths=[4], outputs=1, activation="relu", out_activation="sigmoid")
-    with pytest.raises(nm.errors.NotPiecewiseLinearError, match="Sigmoid"):
-        nm.linear_regions(spec, domain=(-1, 1, -1, 1))
+    reg = nm.linear_regions(spec, domain=(-1, 1, -1, 1))
+    plain = nm.linear_regions(spec.replace(out_activation="identity"), domain=(-1, 1, -1, 1))
+    assert reg.count == plain.count and reg.program.output_activation == "Sigmoid"
+    reg.check()
+    with pytest.raises(nm.errors.NotPiecewiseLinearError, match="Tanh"):
+        nm.linear_regions(spec.replace(activation="tanh"), domain=(-1, 1, -1, 1))
 
 
 def test_the_users_module_is_left_unchanged():

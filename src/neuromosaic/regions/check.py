@@ -24,9 +24,12 @@ def _fail(msg: str):
     raise RegionCheckError(msg)
 
 
-def _torch_forward(net, x: np.ndarray, shape) -> np.ndarray | None:
+def _torch_forward(reg, x: np.ndarray, shape) -> np.ndarray | None:
+    """The torch module's own outputs at ``x`` (float64): the program's ``reference`` (the net,
+    or its part before a dropped output activation), else the net."""
     from ..spec import NetSpec
 
+    net = reg.program.reference if reg.program.reference is not None else reg.net
     if isinstance(net, NetSpec):
         module = net.build(dtype=torch.float64)
     elif isinstance(net, torch.nn.Module):
@@ -78,7 +81,7 @@ def check_regions(reg, *, rtol: float = 1e-7) -> dict:
             f = lo + int(np.argmax(np.abs(y - pred).max(1)))
             _fail(f"face {f}: the network gives {y[f - lo].tolist()} at {st[f - lo].tolist()}, "
                   f"the stored affine map {pred[f - lo].tolist()}")
-        yt = _torch_forward(reg.net, x, shape)
+        yt = _torch_forward(reg, x, shape)
         if yt is not None:
             terr = float(np.abs(yt - y).max()) if y.size else 0.0
             max_torch_err = max(max_torch_err, terr)
@@ -99,6 +102,8 @@ def check_regions(reg, *, rtol: float = 1e-7) -> dict:
 
 
 def _input_shape(reg):
+    if reg.program.input_shape is not None:
+        return tuple(reg.program.input_shape)
     try:
         return guess_shape(reg.net, reg.plane.in_dim) if isinstance(reg.net, torch.nn.Module) else (reg.plane.in_dim,)
     except Exception:

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..errors import InputError, NotPiecewiseLinearError, SpecError
-from ..layers import Abs, Maxout, Residual
+from ..layers import Abs, Gaussian, Maxout, Residual, Sin
 from .program import Affine, Elementwise, MaxGroups, Pop, Program, Push
 
 _FLOAT = torch.float64
@@ -107,24 +107,8 @@ def _compile(module: nn.Module, shape: tuple[int, ...], steps: list) -> tuple[in
     if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d)):
         if module.ceil_mode:
             raise SpecError(f"{name} with ceil_mode=True is not supported; use ceil_mode=False")
-        idx = torch.arange(1, n + 1, dtype=_FLOAT).reshape(1, *shape)
-        k, s, p, d = module.kernel_size, module.stride, module.padding, module.dilation
-        two_d = isinstance(module, nn.MaxPool2d)
-        x4 = idx if two_d else idx.unsqueeze(-2)
-        def pair(v, fill=1):
-            if two_d:
-                return v if isinstance(v, tuple) else (v, v)
-            return (fill, v[0] if isinstance(v, tuple) else v)
-
-        if not two_d and len(shape) != 2:
-            raise InputError(f"{name} needs (channels, length) inputs, got shape {shape}")
-        if two_d and len(shape) != 3:
-            raise InputError(f"{name} needs (channels, height, width) inputs, got shape {shape}")
-        C = shape[0]
-        cols = torch.nn.functional.unfold(x4, pair(k), dilation=pair(d), padding=pair(p, 0), stride=pair(s))
-        kk = math.prod(pair(k))
-        cols = cols.reshape(C, kk, -1).permute(0, 2, 1).reshape(-1, kk)  # (C*L_out, kk)
-        groups = cols.numpy().astype(np.int64) - 1  # padding became -1
+        groups = maxpool_groups(shape, module.kernel_size, module.stride, module.padding,
+                                module.dilation, two_d=isinstance(module, nn.MaxPool2d), name=name)
         with torch.no_grad():
             out = tuple(module(torch.zeros((1, *shape))).shape[1:])
         steps.append(MaxGroups(groups, name))
@@ -153,10 +137,47 @@ def _compile(module: nn.Module, shape: tuple[int, ...], steps: list) -> tuple[in
     if isinstance(module, Abs):
         steps.append(Elementwise("abs", (0.0,), name=name))
         return shape
-    raise NotPiecewiseLinearError(
+    error = NotPiecewiseLinearError(
         f"{name} is not piecewise linear; the region engine takes Linear, ReLU, LeakyReLU, PReLU, "
         "Hardtanh, Abs, Identity, Flatten/Unflatten, BatchNorm (eval), Conv1d/2d, AvgPool, MaxPool, "
-        "Maxout and Residual")
+        "Maxout, Residual, and any module whose forward torch.fx can trace into these")
+    error.unknown = not isinstance(module, NOT_PIECEWISE_LINEAR)  # a custom module: trace it
+    raise error
+
+
+def maxpool_groups(shape: tuple[int, ...], kernel_size, stride, padding=0, dilation=1, *,
+                   two_d: bool, name: str = "MaxPool") -> np.ndarray:
+    """The windows of a max pooling over inputs of per-sample ``shape`` ``(C, H, W)`` (2-D) or
+    ``(C, L)`` (1-D): `(C * outputs, window)` flat input indices, ``-1`` where the window
+    reaches the padding."""
+    if not two_d and len(shape) != 2:
+        raise InputError(f"{name} needs (channels, length) inputs, got shape {shape}")
+    if two_d and len(shape) != 3:
+        raise InputError(f"{name} needs (channels, height, width) inputs, got shape {shape}")
+    n = math.prod(shape)
+    idx = torch.arange(1, n + 1, dtype=_FLOAT).reshape(1, *shape)
+    x4 = idx if two_d else idx.unsqueeze(-2)
+
+    def pair(v, fill=1):
+        if two_d:
+            return v if isinstance(v, tuple) else (v, v)
+        return (fill, v[0] if isinstance(v, tuple) else v)
+
+    C = shape[0]
+    cols = torch.nn.functional.unfold(x4, pair(kernel_size), dilation=pair(dilation),
+                                      padding=pair(padding, 0), stride=pair(stride))
+    kk = math.prod(pair(kernel_size))
+    cols = cols.reshape(C, kk, -1).permute(0, 2, 1).reshape(-1, kk)  # (C*L_out, kk)
+    return cols.numpy().astype(np.int64) - 1  # padding became -1
+
+
+#: modules known not to be piecewise linear (a custom module, unknown, is traced instead)
+NOT_PIECEWISE_LINEAR = (nn.Tanh, nn.Sigmoid, nn.GELU, nn.ELU, nn.SELU, nn.CELU, nn.Softplus,
+                        nn.SiLU, nn.Mish, nn.Softsign, nn.Tanhshrink, nn.LogSigmoid, nn.Softmax,
+                        nn.LogSoftmax, Sin, Gaussian)
+#: a last module that maps each output monotonically (or keeps the argmax): it changes no
+#: region, so the engine cuts the pre-activation and says so
+MONOTONE_OUTPUTS = (nn.Sigmoid, nn.Tanh, nn.Softmax, nn.LogSoftmax, nn.Softsign, nn.LogSigmoid)
 
 
 def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None) -> Program:
@@ -166,6 +187,7 @@ def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None)
     if type(net) is nn.Sequential and input_shape is None:
         mlp = _compile_mlp(net, in_dim)  # the common case, first and fast
         if mlp is not None:
+            mlp.reference = net
             return mlp
     from ..spec import NetSpec
 
@@ -176,12 +198,25 @@ def compile_net(net, in_dim: int, *, input_shape: tuple[int, ...] | None = None)
     shape = tuple(input_shape) if input_shape is not None else guess_shape(net, in_dim)
     if math.prod(shape) != in_dim:
         raise InputError(f"input_shape {shape} has {math.prod(shape)} values, the plane has {in_dim}")
-    mlp = _compile_mlp(net, in_dim) if input_shape is None else None
-    if mlp is not None:
-        return mlp
-    steps: list = []
-    out = _compile(net, shape, steps)  # reads the modules, never changes them (nor their mode)
-    return Program(steps, in_dim, math.prod(out))
+    body, dropped = net, None
+    if isinstance(net, nn.Sequential) and len(net) > 1 and isinstance(net[-1], MONOTONE_OUTPUTS):
+        body, dropped = net[:-1], type(net[-1]).__name__
+    mlp = _compile_mlp(body, in_dim) if input_shape is None else None
+    if mlp is None:
+        steps: list = []
+        try:
+            out = _compile(body, shape, steps)  # reads the modules, never changes them (nor their mode)
+            mlp = Program(steps, in_dim, math.prod(out))
+        except NotPiecewiseLinearError as exc:
+            if not getattr(exc, "unknown", False):
+                raise
+            from .trace import trace_net
+
+            return trace_net(net, in_dim, shape)
+    mlp.output_activation = dropped
+    mlp.reference = body
+    mlp.input_shape = shape
+    return mlp
 
 
 def _compile_mlp(net: nn.Module, in_dim: int) -> Program | None:

@@ -33,7 +33,18 @@ import numpy as np
 
 from ..errors import SpecError, TooLargeError, field_error
 from .mesh import Mesh
-from .program import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_step, group_values
+from .program import (
+    Affine,
+    Elementwise,
+    Hide,
+    MaxGroups,
+    Pop,
+    Program,
+    Push,
+    Show,
+    apply_step,
+    group_values,
+)
 
 TOL_REL = 1e-10
 BACKENDS = ("numba", "numpy")
@@ -104,7 +115,7 @@ class Cutter:
             mesh = self.mesh
             if isinstance(step, Affine):
                 self._affine(step)
-            elif isinstance(step, (Push, Pop)):
+            elif isinstance(step, (Push, Pop, Hide, Show)):
                 X, self.live, _ = apply_step(step, mesh.vertex_values(), self.live)
                 mesh.set_state(X)
             elif isinstance(step, Elementwise):

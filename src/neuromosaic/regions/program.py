@@ -13,6 +13,9 @@ Steps:
     ``MaxGroups(groups)``: ``out[j] = max(h[groups[j]])`` (MaxPool windows, Maxout pieces); it cuts
         where the argmax changes.
     ``Push`` / ``Pop``: the start and the end of a residual block (save ``h``; add it back).
+    ``Hide(k)`` / ``Show(k)``: move the last ``k`` live columns under the stack's top and back, so
+        an activation or a max acts on some of the values while the others pass it unchanged
+        (the layout of ``X`` is ``[live | stack]``: only ``live`` changes, no data moves).
 
 A region's activation pattern is a row of bytes; :meth:`Program.layout` says where each cutting
 step's part lives in it. Compiling a ``torch.nn.Module`` into a program: :mod:`.compile`.
@@ -82,6 +85,23 @@ class Pop:
 
 
 @dataclass
+class Hide:
+    """The last ``count`` live columns go under the stack's top: the next steps see ``live -
+    count`` units (a traced net carries values past an activation this way)."""
+
+    count: int
+    name: str = "carry"
+
+
+@dataclass
+class Show:
+    """The ``count`` columns under the stack's top come back as the last live columns."""
+
+    count: int
+    name: str = "carry"
+
+
+@dataclass
 class Program:
     """A compiled network: ``steps`` from ``in_dim`` inputs to ``out_dim`` outputs."""
 
@@ -89,6 +109,11 @@ class Program:
     in_dim: int = 0
     out_dim: int = 0
     _layout: list | None = field(default=None, repr=False, compare=False)
+    #: the torch callable the program equals (the checks compare the two), and the name of a
+    #: last monotone activation it leaves out (Sigmoid…): the program is its pre-activation
+    reference: object = field(default=None, repr=False, compare=False)
+    output_activation: str | None = None
+    input_shape: tuple | None = None  # the per-sample shape the reference takes
 
     @property
     def cutting_steps(self) -> list[int]:
@@ -147,6 +172,10 @@ class Program:
                 stack += live
             elif isinstance(step, Pop):
                 stack -= live
+            elif isinstance(step, Hide):
+                stack += step.count
+            elif isinstance(step, Show):
+                stack -= step.count
             live = live_after(step, live)
             extra = step.groups.shape[0] if isinstance(step, MaxGroups) else 0
             widest = max(widest, live + stack + extra)
@@ -199,6 +228,10 @@ def apply_step(step, X: np.ndarray, live: int):
     if isinstance(step, Pop):
         h = X[:, :live] + X[:, live:2 * live]
         return np.concatenate([h, X[:, 2 * live:]], axis=1), live, None
+    if isinstance(step, Hide):
+        return X, live - step.count, None
+    if isinstance(step, Show):
+        return X, live + step.count, None
     raise TypeError(step)
 
 
@@ -229,4 +262,8 @@ def live_after(step, live: int) -> int:
         return step.M.shape[0]
     if isinstance(step, MaxGroups):
         return step.groups.shape[0]
+    if isinstance(step, Hide):
+        return live - step.count
+    if isinstance(step, Show):
+        return live + step.count
     return live

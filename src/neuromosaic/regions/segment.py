@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import InputError
 from .compile import compile_net
 from .cutter import TOL_REL
-from .program import Affine, Elementwise, MaxGroups, Pop, Program, Push, apply_step
+from .program import Affine, Elementwise, Hide, MaxGroups, Pop, Program, Push, Show, apply_step
 
 
 @dataclass
@@ -60,7 +60,7 @@ def cut_segment(program: Program, a: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     X = np.stack([a, b])
     live = program.in_dim
     for step in program.steps:
-        if isinstance(step, (Affine, Push, Pop)) or (isinstance(step, Elementwise) and step.kind == "identity"):
+        if isinstance(step, (Affine, Push, Pop, Hide, Show)) or (isinstance(step, Elementwise) and step.kind == "identity"):
             X, live, _ = apply_step(step, X, live)
             continue
         Z = X[:, :live]
