@@ -28,6 +28,8 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "FitConfig": (".fitting.config", "FitConfig"),
     "FitResult": (".fitting.train", "FitResult"),
     "towers": (".fitting.towers", None),
+    "save": (".io.nets", "save"),
+    "load": (".io.nets", "load"),
     "theory": (".theory", None),
 }
 
@@ -55,6 +57,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .fitting import towers  # noqa: F401
     from .fitting.config import FitConfig  # noqa: F401
     from .fitting.train import FitResult, fit  # noqa: F401
+    from .io.nets import load, save  # noqa: F401
     from .layers import Maxout, Residual  # noqa: F401
     from .painting.config import PaintConfig  # noqa: F401
     from .painting.render import paint  # noqa: F401

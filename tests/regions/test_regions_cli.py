@@ -78,7 +78,7 @@ def _npz(path, **arrays):
     (["--widths", "8", "--activation", "gelu"], "GELU"),
     (["--widths", "8", "--max-regions", "3"], "error: --max-regions: more than 3 regions"),
     (["--widths", "8", "-o", "r.txt"], ".png"),
-    ([], "exactly one of"),
+    ([], "give --weights NET"),
 ])
 def test_bad_options(capsys, args, needle):
     code, _, err = _run(capsys, "regions", "--quiet", *args)

@@ -71,8 +71,9 @@ def regions_cmd(
             raise SpecError(f"--arch must start with 2 inputs (the CLI cuts a 2-D domain), got {in_dim}")
     else:
         hidden = opt.parse_widths(widths) if widths is not None else None
-    if (weights is None) == (hidden is None):
-        raise SpecError("give exactly one of --weights NET or --widths W1,W2,…")
+    if weights is None and hidden is None:
+        raise SpecError("give --weights NET (a saved net), or --widths W1,W2,… (a random net; with "
+                        "--weights: the net a plain state dict is loaded into)")
     box = parse_domain(domain)
     opt.check_png(output, "-o")
     opt.check_png(surface, "--surface")
@@ -83,20 +84,21 @@ def regions_cmd(
 
         check_writable(plot3d)
     opt.check_json_path(json_path)
-    if weights is not None:
-        from ..io.weights import load_npz_net
-
-        net = load_npz_net(weights)
-        first = net[0]
-        if first.in_features != 2:
-            raise InputError(f"--weights {weights}: the net takes {first.in_features} inputs; "
-                             "the CLI cuts a 2-D domain (2 inputs)")
-        label = str(weights)
-    else:
+    spec = None
+    if hidden is not None:
         from ..spec import NetSpec
 
-        net = NetSpec(inputs=in_dim, widths=hidden, outputs=out_dim, activation=activation,
-                      out_activation="identity", init=init, seed=seed)
+        spec = NetSpec(inputs=in_dim, widths=hidden, outputs=out_dim, activation=activation,
+                       out_activation="identity", init=init, seed=seed)
+    if weights is not None:
+        import torch
+
+        from ..io.nets import load
+
+        net = load(weights, into=spec, dtype=torch.float64)
+        label = str(weights)
+    else:
+        net = spec
         label = f"widths {','.join(map(str, hidden))}, seed {seed}, init {init}"
     with progress_bar("cutting", enabled=not quiet) as bar:
         regions = linear_regions(net, domain=box, max_regions=max_regions,
