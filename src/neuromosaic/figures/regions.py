@@ -149,3 +149,30 @@ def plot_surface(regions, backend: str = "plotly", ax=None, output: int = 0, *, 
     ax.set_ylabel("t")
     ax.set_zlabel(f"output {output}")
     return coll
+
+
+def plot_decision(dec, ax=None, *, linear_edges: bool = True, boundary_color: str = "black",
+                  cmap: str = "tab10"):
+    """Draw decision regions: each piece filled with its class's colour (``cmap``), the linear
+    regions' edges thin (``linear_edges``) and the exact decision boundary thick. Returns
+    ``{"pieces": PolyCollection, "boundary": LineCollection}``."""
+    import matplotlib as mpl
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 6))
+    colours = mpl.colormaps[cmap](np.asarray(dec.classes) % 10)
+    colours[:, 3] = 0.75
+    pieces = PolyCollection(dec.polygons, facecolors=colours,
+                            edgecolors="0.35" if linear_edges else "none",
+                            linewidths=0.25 if linear_edges else 0)
+    ax.add_collection(pieces)
+    lines = LineCollection(dec.boundary, colors=boundary_color, linewidths=1.6)
+    ax.add_collection(lines)
+    s0, s1, t0, t1 = dec.plane.extent
+    ax.set_xlim(s0, s1)
+    ax.set_ylim(t0, t1)
+    ax.set_aspect("equal")
+    return {"pieces": pieces, "boundary": lines}

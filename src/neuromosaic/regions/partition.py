@@ -80,11 +80,19 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
 
     Returns a :class:`~neuromosaic.regions.result.Regions`. All arithmetic is float64.
     """
-    from .result import Regions
-
     plane = resolve_plane(domain, plane)
     check_backend(backend)
     program = compile_net(net, plane.in_dim, input_shape=input_shape)
+    return cut_program(net, program, plane, max_regions=max_regions, progress=progress,
+                       tiles=tiles, workers=workers, backend=backend)
+
+
+def cut_program(net, program, plane: Plane, *, max_regions=None, progress=None, tiles=None,
+                workers=None, backend: str = "numba"):
+    """:func:`linear_regions` of a compiled ``program`` (``net`` is what the result keeps for
+    its checks)."""
+    from .result import Regions
+
     if max_regions is not None and (not isinstance(max_regions, (int, np.integer)) or max_regions < 1):
         raise SpecError(f"max_regions must be a positive integer, got {max_regions!r}")
     A, c = plane.affine()
