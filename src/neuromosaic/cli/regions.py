@@ -107,6 +107,10 @@ def regions_cmd(
     print(f"{regions.count:,} regions over {list(box)} ({label})")
     if not quiet:
         print(f"cut in {regions.seconds:.2f} s", file=sys.stderr)
+    from ..regions.stats import format_stats
+
+    stats = regions.stats()
+    print(format_stats(stats))
     if widths_found:
         print(f"bounds for widths {widths_found} and 2 inputs:")
         print("\n".join(bound_lines(widths_found)))
@@ -134,6 +138,7 @@ def regions_cmd(
 
         data["bounds"] = bounds_dict(bounds_table(2, widths_found)) if widths_found else []
         data["source"] = label
+        data["stats"] = stats
         opt.write_json(json_path, data, quiet=quiet)
 
 

@@ -66,6 +66,7 @@ def regions_answer(req: RegionsRequest, limits) -> bytes:
     answer["domain"] = answer["plane"]["extent"]
     answer["widths"] = widths
     answer["seconds"] = regions.seconds  # shown live by the page; files never carry it
+    answer["stats"] = regions.stats()
     answer["bounds"] = bounds_dict(bounds_table(2, widths), as_text_over=JS_SAFE) if widths else []
     return json.dumps(answer, separators=(",", ":")).encode()
 

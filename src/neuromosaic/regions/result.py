@@ -224,6 +224,14 @@ class Regions:
             out.append(chunk.copy())
         return out
 
+    def stats(self) -> dict:
+        """Statistics of the partition: sides per region (histogram), neighbours per region
+        (mean, max: the region adjacency graph's degrees), the distribution of areas, regions per
+        unit area. See :mod:`.stats`."""
+        from .stats import partition_stats
+
+        return partition_stats(self)
+
     # -- checks ------------------------------------------------------------------------------
     def check(self, *, rtol: float = 1e-7) -> dict:
         """Verify the partition against the network; raise :class:`RegionCheckError` on a violation.

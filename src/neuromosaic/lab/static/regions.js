@@ -40,7 +40,9 @@ async function mount(section, ctx) {
     hovered = -1;
     count.textContent = String(data.count);
     count.dataset.count = String(data.count);
-    status(info, `${data.count} regions, cut in ${Math.round(data.seconds * 1000)} ms (round trip ${Math.round(performance.now() - started)} ms)${upload ? " · " + upload.name : ""}`);
+    const st = data.stats;
+    status(info, `${data.count} regions, cut in ${Math.round(data.seconds * 1000)} ms (round trip ${Math.round(performance.now() - started)} ms)${upload ? " · " + upload.name : ""}` +
+      (st ? ` · ${st.regions_per_unit_area.toPrecision(3)} per unit area, sides ${st.sides.mean.toFixed(2)} (max ${st.sides.max}), neighbours ${st.neighbours.mean.toFixed(2)} (max ${st.neighbours.max})` : ""));
     // the labels of the one bounds table (neuromosaic.theory.bounds.Bound.label), as the CLI prints them
     bounds.replaceChildren(el("tr", {}, el("th", { text: "bound" }), el("th", { text: "value" })),
       ...data.bounds.map((b) => el("tr", { title: b.source + (b.note ? " — " + b.note : ""), "data-kind": b.kind },
