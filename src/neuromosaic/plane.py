@@ -118,6 +118,14 @@ class Plane:
         st = np.asarray(st, dtype=np.float64)
         return self.origin + st[..., :1] * self.u + st[..., 1:2] * self.v
 
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """Plane coordinates `(..., 2)` of input-space points `(..., n)`: the least-squares ``(s,
+        t)`` with ``to_input(s, t)`` nearest ``x`` (exact for points on the plane)."""
+        A, c = self.affine()
+        x = np.asarray(x, dtype=np.float64)
+        st, *_ = np.linalg.lstsq(A, (x - c).reshape(-1, self.in_dim).T, rcond=None)
+        return st.T.reshape(*x.shape[:-1], 2)
+
     def grid(self, width: int, height: int) -> np.ndarray:
         """Pixel-centre plane coordinates `(height, width, 2)`, row 0 at the top (largest t)."""
         s0, s1, t0, t1 = self.extent

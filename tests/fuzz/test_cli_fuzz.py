@@ -20,8 +20,12 @@ def _limit():
 
 @pytest.mark.slow
 def test_the_cli_survives_hostile_options(tmp_path):
+    # relative paths drawn by the fuzzer (a gallery named "a,b") land in a folder of the test's
+    # own, never in the checkout the suite runs from
+    cwd = tmp_path / "cwd" / "a" / "b"
+    cwd.mkdir(parents=True)
     proc = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "work"), "25"],
-                          capture_output=True, text=True, preexec_fn=_limit,
+                          capture_output=True, text=True, preexec_fn=_limit, cwd=cwd,
                           timeout=1800)  # a hang guard for CI, not a measurement
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -51,6 +51,11 @@ def regions_cmd(
     max_regions: Annotated[int | None, typer.Option("--max-regions", min=1, help="Stop with an error past this many regions.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Verify the partition against the network (Regions.check).")] = False,
     verify: Annotated[bool, typer.Option("--verify", help="Re-derive every region in exact rational arithmetic (ReLU nets; slow).")] = False,
+    dataset: Annotated[str | None, typer.Option("--dataset", help="Train on a real data set and cut the plane through three of its test images: digits (scikit-learn's 8×8).")] = None,
+    through: Annotated[str | None, typer.Option("--through", help="With --dataset: three test-image indices I,J,K (default: the first of three classes).")] = None,
+    model: Annotated[str, typer.Option("--model", help="With --dataset: mlp | conv.")] = "mlp",
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=500, help="With --dataset: training epochs.")] = 20,
+    per_epoch: Annotated[bool, typer.Option("--per-epoch", help="With --dataset: also count the regions on the plane after every epoch.")] = False,
     quiet: opt.Quiet = False,
     arch: opt.Arch = None,
 ) -> None:
@@ -64,6 +69,13 @@ def regions_cmd(
     from ..regions import linear_regions
     from .progress import progress_bar
 
+    if dataset is not None:
+        if weights is not None or widths is not None or arch is not None:
+            raise SpecError("--dataset trains its own net: give it without --weights/--widths")
+        return _dataset(dataset, through, model, epochs, seed, output, json_path, per_epoch,
+                        max_regions, quiet)
+    if through is not None:
+        raise SpecError("--through goes with --dataset digits")
     if arch is not None:
         in_dim, hidden, out_dim = opt.resolve_sizes(arch, "--arch", in_dim=None, widths=widths,
                                                     out_dim=None)
@@ -140,6 +152,47 @@ def regions_cmd(
         data["source"] = label
         data["stats"] = stats
         opt.write_json(json_path, data, quiet=quiet)
+
+
+def _dataset(name, through, model, epochs, seed, output, json_path, per_epoch, max_regions, quiet):
+    """``--dataset digits``: train, then cut the plane through three test images."""
+    from ..fitting.digits import pick_images, plane_through, regions_during_training, train_digits
+    from ..regions import decision_regions, linear_regions
+    from ..values import parse_list
+
+    if name != "digits":
+        raise SpecError(f"--dataset must be digits, got {name!r}")
+    opt.check_png(output, "-o")
+    opt.check_json_path(json_path)
+    picks = parse_list(through, int, what="--through", min_items=3, max_items=3, low=0) if through else None
+    run = train_digits(model, epochs=epochs, seed=seed)
+    idx = pick_images(run, picks)
+    x_te, y_te = run.data[2], run.data[3]
+    plane = plane_through(x_te[idx])
+    net = run.net.double()
+    reg = linear_regions(net, plane=plane, max_regions=max_regions)
+    dec = decision_regions(net, plane=plane, max_regions=max_regions)
+    print(f"{model} on the digits: test accuracy {run.test_accuracy[-1]:.3f} after {epochs} epochs")
+    print(f"plane through test images {idx.tolist()} (labels {y_te[idx].tolist()}): {reg.count:,} linear "
+          f"regions, {dec.count} decision regions ({dec.pieces.count:,} pieces)")
+    rows = regions_during_training(run, plane) if per_epoch else None
+    for r in rows or []:
+        print(f"  epoch {r['epoch']:>3}: {r['regions']:>7,} regions, test accuracy {r['test_accuracy']:.3f}")
+    if output is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from ..figures.regions import plot_images_plane
+        from ..io.figures import save_figure
+
+        fig = plot_images_plane(reg, dec, plane.project(x_te[idx]), x_te[idx], y_te[idx].tolist())
+        save_figure(fig, output, dpi=110, palette=False)
+        opt.wrote(output, quiet=quiet)
+    opt.write_json(json_path, {"model": model, "epochs": epochs, "test_accuracy": run.test_accuracy,
+                               "images": idx.tolist(), "labels": y_te[idx].tolist(),
+                               "regions": reg.count, "decision_regions": dec.count,
+                               "areas_per_class": dec.areas_per_class.tolist(), "per_epoch": rows},
+                   quiet=quiet)
 
 
 def _write_pictures(regions, output, surface, plot3d, *, color_by, boundary, edges, dpi, quiet):

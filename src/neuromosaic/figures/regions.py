@@ -152,10 +152,11 @@ def plot_surface(regions, backend: str = "plotly", ax=None, output: int = 0, *, 
 
 
 def plot_decision(dec, ax=None, *, linear_edges: bool = True, boundary_color: str = "black",
-                  cmap: str = "tab10"):
+                  cmap: str = "tab10", label: bool = True):
     """Draw decision regions: each piece filled with its class's colour (``cmap``), the linear
-    regions' edges thin (``linear_edges``) and the exact decision boundary thick. Returns
-    ``{"pieces": PolyCollection, "boundary": LineCollection}``."""
+    regions' edges thin (``linear_edges``), the exact decision boundary thick and each class
+    region's class written on it (``label``). Returns ``{"pieces": PolyCollection,
+    "boundary": LineCollection, "labels": [Text]}``."""
     import matplotlib as mpl
     from matplotlib.collections import LineCollection, PolyCollection
 
@@ -171,8 +172,62 @@ def plot_decision(dec, ax=None, *, linear_edges: bool = True, boundary_color: st
     ax.add_collection(pieces)
     lines = LineCollection(dec.boundary, colors=boundary_color, linewidths=1.6)
     ax.add_collection(lines)
+    labels = []
+    if label:  # each class region's class, on its largest piece (regions over 1 % of the box)
+        areas = dec.pieces.areas
+        for r in range(dec.count):
+            members = np.flatnonzero(dec.region_of_piece == r)
+            if areas[members].sum() < 0.01 * dec.plane.area:
+                continue
+            big = members[np.argmax(areas[members])]
+            x, y = dec.polygons[big].mean(axis=0)
+            labels.append(ax.text(x, y, str(dec.region_class[r]), ha="center", va="center",
+                                  fontsize=11, weight="bold", color="black"))
     s0, s1, t0, t1 = dec.plane.extent
     ax.set_xlim(s0, s1)
     ax.set_ylim(t0, t1)
     ax.set_aspect("equal")
-    return {"pieces": pieces, "boundary": lines}
+    return {"pieces": pieces, "boundary": lines, "labels": labels}
+
+
+def plot_images_plane(regions, decision, marks: np.ndarray, images: np.ndarray, labels, *,
+                      side: int = 8, fig=None):
+    """Two panels on the plane through three images: the linear regions (pattern colours) and
+    the decision regions, each with the images marked at their points (``marks`` `(3, 2)` plane
+    coordinates) and shown as insets (``images`` `(3, side*side)` in [0, 1], ``labels`` their
+    classes). Returns the figure."""
+    from matplotlib.figure import Figure
+
+    fig = fig or Figure(figsize=(12, 6.2), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    plot_regions(regions, ax=left, edges=regions.count < 20000)
+    left.set_title(f"{regions.count:,} linear regions on the plane through three test images", fontsize=10)
+    plot_decision(decision, ax=right)
+    right.set_title(f"decision regions: {decision.count} regions of {decision.num_classes} classes", fontsize=10)
+    for ax in (left, right):
+        ax.scatter(marks[:, 0], marks[:, 1], s=70, c="white", edgecolors="black", zorder=5)
+        for (x, y), img, lab in zip(marks, images, labels, strict=True):
+            inset = ax.inset_axes((x, y, 0.12 * np.ptp(ax.get_xlim()), 0.12 * np.ptp(ax.get_ylim())),
+                                  transform=ax.transData)
+            inset.imshow(np.asarray(img).reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
+            inset.set_xticks([])
+            inset.set_yticks([])
+            inset.set_title(str(lab), fontsize=8, pad=1)
+    return fig
+
+
+def plot_regions_during_training(rows: list[dict], ax=None):
+    """Region count on a plane (bars) and test accuracy (line) per epoch; returns the artists."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    epochs = [r["epoch"] for r in rows]
+    bars = ax.bar(epochs, [r["regions"] for r in rows], color="0.6", label="linear regions on the plane")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("regions on the plane")
+    twin = ax.twinx()
+    (line,) = twin.plot(epochs, [r["test_accuracy"] for r in rows], "o-", color="C3", label="test accuracy")
+    twin.set_ylim(0, 1)
+    twin.set_ylabel("test accuracy")
+    return {"bars": bars, "accuracy": line}
