@@ -62,16 +62,24 @@ def test_fit_help_defaults_are_fitconfigs():
     command = dict(_commands())["fit"]
     fields = FitConfig.model_fields
     checked = 0
+    from neuromosaic.fitting.config import TASK_DEFAULTS
+
     for p in command.params:
         key = "hidden" if p.name == "hidden" else p.name
-        if key in fields and p.default is not None:
-            default = fields[key].default
-            got = p.default
-            if key == "hidden":
-                got = tuple(int(v) for v in str(got).split(","))
-            assert got == default, (key, got, default)
-            checked += 1
-    assert checked >= 10
+        if key not in fields or key == "domain":  # shared with towers: its help states both
+            continue
+        default = fields[key].default
+        got = p.default
+        if key == "hidden":
+            got = tuple(int(v) for v in str(got).split(","))
+        assert got == default, (key, got, default)  # unset on the CLI is unset in the library
+        checked += 1
+        if key in TASK_DEFAULTS["regression"]:  # the help states each task's recipe value
+            for task in ("regression", "surface", "classification"):
+                value = TASK_DEFAULTS[task][key]
+                text = f"{value:g}" if isinstance(value, float) else str(value)
+                assert text in p.help, (key, task, text)
+    assert checked >= 14
 
 
 def test_no_option_states_a_default_that_differs_from_its_signature():

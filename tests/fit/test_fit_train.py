@@ -60,7 +60,7 @@ def test_trainer_steps_reset_and_snapshots():
 
 
 def test_fit_equals_the_trainer_and_snapshots_replay():
-    res = nm.fit("gaussian", hidden=[5], steps=40, snapshot_every=10, seed=2)
+    res = nm.fit("gaussian", hidden=[5], steps=40, snapshot_every=10, restarts=1, seed=2)
     trainer = Trainer(res.config)
     trainer.step(40)
     np.testing.assert_allclose(res.predict_grid(8), trainer.predict_grid(8), rtol=0, atol=0)
@@ -89,7 +89,7 @@ def test_classification_on_the_playground_circle():
 
 def test_surface_task_is_the_seeds_experiment():
     res = nm.fit("paraboloid", task="surface", hidden=[6], activation="tanh", steps=1500, lr=0.05,
-                 n_train=1000, seed=0)
+                 init="default", restarts=1, n_train=1000, seed=0)
     assert res.spec.inputs == 3
     assert res.test_accuracy > 0.9  # 0.6 of the points are on the surface: "all on" scores 0.6
     on_surface = res.predict_grid(12)

@@ -2,6 +2,7 @@
 
 import pytest
 
+import neuromosaic as nm
 from neuromosaic.fitting import FitConfig, Trainer
 
 CONFIG = {"target": "x1**2 + x2**2 + 3", "hidden": [8, 8], "steps": 400, "n_train": 200, "n_test": 100,
@@ -72,14 +73,39 @@ def test_not_json_is_an_error_not_a_crash(client):
         assert ws.receive_json()["type"] == "data"
 
 
-def test_post_fit_trains_to_the_end_like_the_trainer(client):
-    body = {**CONFIG, "steps": 60}
+def test_post_fit_is_nm_fit_with_its_restarts(client):
+    body = {**CONFIG, "steps": 60, "restarts": 3}
     r = client.post("/api/fit", json=body)
     assert r.status_code == 200
-    trainer = Trainer(FitConfig(**body))
-    expected = trainer.step(60)
-    assert r.json()["metrics"]["step"] == 60 and r.json()["metrics"]["done"]
-    assert r.json()["metrics"]["test_loss"] == pytest.approx(expected["test_loss"], rel=1e-5)
+    res = nm.fit(**body)
+    got = r.json()
+    total = FitConfig(**body).total_steps
+    assert got["metrics"]["step"] == total and got["metrics"]["done"]
+    assert got["metrics"]["test_loss"] == pytest.approx(res.history["test_loss"][-1], rel=1e-5)
+    assert got["metrics"]["baseline"] == pytest.approx(res.baseline, rel=1e-6)
+    # the best of three restarts, not the first run alone
+    runs = [Trainer(FitConfig(**body), restart=k) for k in range(3)]
+    for t in runs:
+        t.step(total)
+    best = min(runs, key=lambda t: t.history["train_loss"][-1])
+    assert got["metrics"]["train_loss"] == pytest.approx(best.history["train_loss"][-1], rel=1e-5)
+
+
+def test_a_paint_and_a_fit_at_once_give_the_bytes_they_give_alone(client):
+    """The lab's pool runs both together; torch's thread count has one owner (neuromosaic.threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {**CONFIG, "steps": 150, "restarts": 2}
+    params = {"size": 96, "seed": 3, "layers": 6, "width": 16}
+    alone_fit = client.post("/api/fit", json=body).json()
+    alone_paint = client.get("/api/paint.png", params=params).content
+    with ThreadPoolExecutor(4) as pool:
+        fits = [pool.submit(client.post, "/api/fit", json=body) for _ in range(2)]
+        paints = [pool.submit(client.get, "/api/paint.png", params=params) for _ in range(2)]
+        for f in fits:
+            assert f.result().json() == alone_fit
+        for p in paints:
+            assert p.result().content == alone_paint
 
 
 @pytest.mark.parametrize("body, status", [
@@ -99,7 +125,7 @@ def test_a_timed_out_fit_stops_and_frees_its_thread(make_client):
 
     clock = StepClock(0.05)
     with make_client(clock=clock, time_limit=2.0, threads=1) as c:
-        r = c.post("/api/fit", json={**CONFIG, "hidden": [4], "steps": 200_000, "eval_every": 1000})
+        r = c.post("/api/fit", json={**CONFIG, "hidden": [4], "steps": 200_000, "lbfgs_polish": 0, "eval_every": 1000})
         assert r.status_code == 503 and "time limit" in r.json()["detail"]
         assert clock.reads == 41
         small = c.post("/api/fit", json={**CONFIG, "steps": 5})

@@ -35,19 +35,19 @@ def fit_cmd(
     target: Target = "paraboloid",
     task: Annotated[str, typer.Option("--task", help="regression | surface (the seed's on/off-surface classifier) | classification.")] = "regression",
     hidden: Annotated[str, typer.Option("--widths", "--hidden", help="Hidden widths W1,W2,…: 6 or 16,16 (--hidden is the seed's word for it).")] = "6",
-    activation: Annotated[str, typer.Option("--activation", help="Hidden activation (relu, tanh, sigmoid, …).")] = "relu",
+    activation: Annotated[str | None, typer.Option("--activation", help="Hidden activation (relu, tanh, sigmoid, …). Unset: relu, tanh for --task surface.")] = None,
     domain: Domain = None,
     n_train: Annotated[int, typer.Option("--n-train", help="Training points.")] = 1000,
     n_test: Annotated[int, typer.Option("--n-test", help="Held-out test points.")] = 500,
     noise: Annotated[float, typer.Option("--noise", parser=opt.finite_float, help="Noise on the targets / data sets.")] = 0.0,
     optimizer: Annotated[str, typer.Option("--optimizer", help="adam | sgd | lbfgs.")] = "adam",
-    lr: Annotated[float | None, typer.Option("--lr", parser=opt.finite_float, help="Learning rate (adam 0.01, sgd 0.05, lbfgs 1).")] = None,
+    lr: Annotated[float | None, typer.Option("--lr", parser=opt.finite_float, help="Learning rate. Unset: adam 0.05 for regression, 0.02 surface, 0.01 classification; sgd 0.05; lbfgs 1.")] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Mini-batch size (default: full batch).")] = None,
-    steps: Annotated[int, typer.Option("--steps", help="Optimiser steps.")] = 2000,
-    lbfgs_polish: Annotated[int, typer.Option("--lbfgs-polish", help="Full-batch L-BFGS steps after them.")] = 0,
-    restarts: Annotated[int, typer.Option("--restarts", help="Train this many seeds, keep the lowest training loss.")] = 1,
+    steps: Annotated[int | None, typer.Option("--steps", help="Optimiser steps. Unset: 1500 for regression, 4000 surface, 2000 classification.")] = None,
+    lbfgs_polish: Annotated[int | None, typer.Option("--lbfgs-polish", help="Full-batch L-BFGS steps after them. Unset: 200 for regression when --steps is unset too, else 0.")] = None,
+    restarts: Annotated[int | None, typer.Option("--restarts", help="Train this many seeds, keep the lowest training loss. Unset: 4 for regression and surface, 1 for classification.")] = None,
     early_stop: Annotated[int | None, typer.Option("--early-stop", help="Stop after this many steps without test-loss progress.")] = None,
-    init: Annotated[str, typer.Option("--init", help="default | kaiming | xavier | normal:S | uniform:A.")] = "default",
+    init: Annotated[str | None, typer.Option("--init", help="default (PyTorch's own) | kaiming | xavier | normal:S | uniform:A. Unset: kaiming for regression, xavier surface, default classification.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of data, weights and batches.")] = 0,
     animate: Annotated[Path | None, typer.Option("--animate", help="Also write the surface and regions forming, as .gif or .mp4.")] = None,
     frames: Annotated[int, typer.Option("--frames", help="Frames in the animation.")] = 30,
@@ -74,10 +74,12 @@ def fit_cmd(
     options = dict(task=task, hidden=opt.parse_widths(hidden), activation=activation, n_train=n_train, n_test=n_test,
                    noise=noise, optimizer=optimizer, lr=lr, batch_size=batch_size, steps=steps,
                    lbfgs_polish=lbfgs_polish, restarts=restarts, early_stop=early_stop, init=init,
-                   seed=seed, snapshot_every=max(1, (steps + lbfgs_polish) // (8 * frames)) if animate else None)
+                   seed=seed)
     if domain is not None:
         options["domain"] = domain
-    config = FitConfig(target=target, **options)  # validate before any work
+    config = FitConfig(target=target, **options)  # validate before any work; fills the task's recipe
+    if animate:
+        config = config.model_copy(update={"snapshot_every": max(1, config.total_steps // (8 * frames))})
     start = time.perf_counter()
     with progress_bar("training", enabled=not quiet) as bar:
         result = fit(target, progress=lambda m: bar(m["step"], m["total_steps"]),
@@ -88,9 +90,13 @@ def fit_cmd(
               else f"test accuracy {result.test_accuracy:.4f}")
     regions = f", {view.regions.count} linear regions" if view.regions is not None else ""
     print(f"{metric}{regions} ({time.perf_counter() - start:.2f} s)")
+    if result.verdict is not None:  # a constant classifier, a local minimum: say so
+        typer.echo(f"warning: {result.verdict}; try more hidden units, --restarts or another "
+                   f"--activation", err=True)
     opt.wrote(output, quiet=quiet)
     opt.write_json(json_path, {"config": config.model_dump(mode="json"), "test_rmse": result.test_rmse,
                                "test_accuracy": result.test_accuracy, "stopped_early": result.stopped_early,
+                               "baseline": result.baseline, "degenerate": result.degenerate,
                                "regions": view.regions.count if view.regions is not None else None,
                                "history": result.history}, quiet=quiet)
     if animate is not None:

@@ -20,12 +20,13 @@ def _axes(ax, projection=None):
 
 
 def plot_surface3d(xs, ys, z, ax=None, *, title: str = "", cmap: str = "viridis", zlim=None,
-                   facecolors=None):
+                   facecolors=None, alpha: float | None = None):
     """A 3-D surface of ``z`` `(n, n)` over ``xs``, ``ys`` `(n,)`; returns the Poly3DCollection."""
     ax = _axes(ax, "3d")
     gx, gy = np.meshgrid(xs, ys)
     kw = {"facecolors": facecolors, "shade": False} if facecolors is not None else {"cmap": cmap}
-    surf = ax.plot_surface(gx, gy, z, rstride=1, cstride=1, linewidth=0, antialiased=False, **kw)
+    surf = ax.plot_surface(gx, gy, z, rstride=1, cstride=1, linewidth=0, antialiased=False,
+                           alpha=alpha, **kw)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     if zlim is not None:
@@ -121,7 +122,9 @@ def plot_fit(result, view=None, *, fig: Figure | None = None, n: int = 64) -> Fi
                    title=f"target  {_expr(result)}", zlim=(lo, hi))
     hidden = ",".join(str(w) for w in result.spec.widths)
     plot_surface3d(view.xs, view.ys, view.learned, fig.add_subplot(2, 3, 2, projection="3d"),
-                   title=f"learned: {result.spec.activation} [{hidden}], test RMSE {result.test_rmse:.3g}",
+                   title=f"learned: {result.spec.activation} [{hidden}], test RMSE {result.test_rmse:.3g}\n"
+                         f"(a constant: {result.baseline:.3g})"
+                         + ("  — NO BETTER THAN CONSTANT" if result.degenerate else ""),
                    zlim=(lo, hi))
     plot_error_map(view, fig.add_subplot(2, 3, 3))
     plot_regions_panel(view, fig.add_subplot(2, 3, 4))
@@ -138,32 +141,65 @@ def plot_surface_task(result, view, *, fig: Figure | None = None) -> Figure:
     fig = fig or Figure(figsize=(15, 9), layout="constrained")
     cmap = matplotlib.colormaps["coolwarm"]
     ax = fig.add_subplot(2, 3, 1, projection="3d")
-    plot_surface3d(view.xs, view.ys, view.target, ax, facecolors=cmap(view.learned),
-                   title=f"surface z = {_expr(result)}, coloured by P(on surface)")
+    plot_surface3d(view.xs, view.ys, view.target, ax, facecolors=cmap(view.learned), alpha=0.55,
+                   title=f"surface z = {_expr(result)}, coloured by P(on surface);\n"
+                         f"the {len(result.data['y_train'])} training points")
+    groups = surface_point_groups(result)
+    for name, pts in groups.items():
+        ax.scatter(pts[:, 0], pts[:, 1], pts[:, 2], s=2, depthshade=False, label=name,
+                   **POINT_STYLE[name])
+    ax.legend(fontsize=7, loc="upper left", markerscale=3)
     extent = (view.xs[0], view.xs[-1], view.ys[0], view.ys[-1])
     ax = fig.add_subplot(2, 3, 2)
     im = ax.imshow(view.learned, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     fig.colorbar(im, ax=ax, fraction=0.046)
     acc = result.test_accuracy
-    ax.set_title(f"P(on surface) at z = f(x1, x2)  (test accuracy {acc:.3f})", fontsize=10)
+    ax.set_title(f"P(on surface) at z = f(x1, x2)\ntest accuracy {acc:.3f} "
+                 f"(a constant classifier: {result.baseline:.3f})"
+                 + ("  — NO BETTER THAN CONSTANT" if result.degenerate else ""), fontsize=10)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
     ax = fig.add_subplot(2, 3, 3)
     im = ax.imshow(view.section, origin="lower", cmap=cmap, vmin=0, vmax=1, aspect="auto",
                    extent=(view.xs[0], view.xs[-1], view.section_z[0], view.section_z[-1]))
     mid = len(view.ys) // 2
-    ax.plot(view.xs, view.target[mid], "k--", lw=1, label="z = f(x1, mid)")
+    x2 = float(view.ys[mid])
+    ax.plot(view.xs, view.target[mid], "k--", lw=1, label=f"z = f(x1, {x2:.2f})")
+    band = 0.05 * (view.ys[-1] - view.ys[0])  # the training points near the section
+    for name, pts in groups.items():
+        near = pts[np.abs(pts[:, 1] - x2) <= band]
+        ax.scatter(near[:, 0], near[:, 2], s=9, **POINT_STYLE[name])
+    ax.set_xlim(view.xs[0], view.xs[-1])
+    ax.set_ylim(view.section_z[0], view.section_z[-1])
     ax.set_xlabel("x1")
     ax.set_ylabel("z")
     ax.legend(fontsize=8)
-    ax.set_title("P(on surface) on the section x2 = mid", fontsize=10)
+    ax.set_title(f"P(on surface) on the section x2 = {x2:.2f}\n(training points with "
+                 f"|x2 − {x2:.2f}| ≤ {band:.2f})", fontsize=10)
     for k, (z, prob) in enumerate(list(view.slices.items())[:2]):
         ax = fig.add_subplot(2, 3, 4 + k)
         ax.imshow(prob, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=1, aspect="auto")
         ax.contour(view.xs, view.ys, view.target, levels=[z], colors="k", linestyles="--", linewidths=1)
-        ax.set_title(f"slice z = {z:.2f}: P(on surface); dashed: f = z", fontsize=10)
+        ax.set_title(f"slice z = {z:.2f}: P(on surface); dashed: f = {z:.2f}", fontsize=10)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
     plot_loss(result.history, fig.add_subplot(2, 3, 6))
     return fig
+
+
+POINT_STYLE = {"on the surface": {"c": "black"}, "above": {"c": "tab:orange"},
+               "below": {"c": "tab:cyan"}}
+
+
+def surface_point_groups(result) -> dict[str, np.ndarray]:
+    """The surface task's training points `(n, 3)` split into on the surface (class 1), above
+    and below it (class 0, by the sign of z − f)."""
+    x, y = result.data["x_train"].double(), result.data["y_train"]
+    gap = x[:, 2] - result.target(x[:, 0], x[:, 1]).reshape(-1)
+    x = x.numpy()
+    on, off = (y > 0.5).numpy(), (y <= 0.5).numpy()
+    above = off & (gap > 0).numpy()
+    return {"on the surface": x[on], "above": x[above], "below": x[off & ~above]}
 
 
 def plot_classification(result, view, *, fig: Figure | None = None) -> Figure:
@@ -178,7 +214,9 @@ def plot_classification(result, view, *, fig: Figure | None = None) -> Figure:
         ax.scatter(pts[:, 0], pts[:, 1], s=7, c=colour, edgecolors="0.3", linewidths=0.3)
     ax.set_xlim(extent[:2])
     ax.set_ylim(extent[2:])
-    ax.set_title(f"{result.config.target}: P(class 1), test accuracy {result.test_accuracy:.3f}", fontsize=10)
+    ax.set_title(f"{result.config.target}: P(class 1), test accuracy {result.test_accuracy:.3f}\n"
+                 f"(a constant classifier: {result.baseline:.3f})"
+                 + ("  — NO BETTER THAN CONSTANT" if result.degenerate else ""), fontsize=10)
     plot_regions_panel(view, fig.add_subplot(1, 3, 2))
     plot_loss(result.history, fig.add_subplot(1, 3, 3))
     return fig

@@ -33,12 +33,10 @@ def single_thread():
     The nets here are tiny (a few thousand weights): splitting each matrix product over threads
     costs more than it saves, and on a busy machine it can be many times slower.
     """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    from ..threads import one_torch_thread
+
+    with one_torch_thread():
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class Trainer:
@@ -268,6 +266,12 @@ class FitResult:
         test_accuracy: for classifiers, the share of test points on the right side; else None.
         snapshots: ``[(step, state_dict), …]``.
         target: ``f(x1, x2)`` (``None`` for a data set); config: the :class:`FitConfig`.
+        baseline: what a constant predicts on the test set: for classifiers the majority
+            share (the accuracy of always answering the commoner class), for regression the
+            RMSE of the training mean (the target's standard deviation about it).
+        degenerate: the run ended no better than that constant (a classifier that answers one
+            class everywhere, or accuracy <= baseline; a regression RMSE >= baseline): a local
+            minimum or too small a net. The CLI says so, the figure's title shows it.
     """
 
     net: nn.Module
@@ -280,6 +284,19 @@ class FitResult:
     target: Target | None
     data: dict[str, torch.Tensor] = field(repr=False)
     stopped_early: bool = False
+    baseline: float = math.nan
+    degenerate: bool = False
+
+    @property
+    def verdict(self) -> str | None:
+        """One line saying how a degenerate run ended (``None`` when it did not)."""
+        if not self.degenerate:
+            return None
+        if self.test_accuracy is not None:
+            return (f"the classifier is no better than a constant: test accuracy "
+                    f"{self.test_accuracy:.3f}, majority share {self.baseline:.3f}")
+        return (f"the fit is no better than a constant: test RMSE {self.test_rmse:.4g}, "
+                f"the training mean's {self.baseline:.4g}")
 
     def predict_grid(self, n: int = 64, *, step: int | None = None, z: float | None = None) -> np.ndarray:
         """The net (or its snapshot at ``step``) on an ``n × n`` grid; see Trainer.predict_grid."""
@@ -339,15 +356,24 @@ def result_of(trainer: Trainer) -> FitResult:
     with torch.no_grad():
         out = trainer.net(trainer.x_test).reshape(-1)
     accuracy = None
+    y = trainer.y_test
     if trainer.classifier:
         prob = torch.sigmoid(out)
-        rmse = float(torch.sqrt(torch.mean((prob - trainer.y_test) ** 2)))
-        accuracy = float(((out > 0).to(DTYPE) == trainer.y_test).to(DTYPE).mean())
+        rmse = float(torch.sqrt(torch.mean((prob - y) ** 2)))
+        predicted = (out > 0).to(DTYPE)
+        accuracy = float((predicted == y).to(DTYPE).mean())
+        share = float(y.mean())
+        baseline = max(share, 1.0 - share)
+        constant = bool((predicted == predicted[0]).all())
+        degenerate = constant or accuracy <= baseline
     else:
-        rmse = float(torch.sqrt(torch.mean((out - trainer.y_test) ** 2)))
+        rmse = float(torch.sqrt(torch.mean((out - y) ** 2)))
+        baseline = float(torch.sqrt(torch.mean((y - trainer.y_train.mean()) ** 2)))
+        degenerate = rmse >= baseline
     data = {"x_train": trainer.x_train, "y_train": trainer.y_train,
             "x_test": trainer.x_test, "y_test": trainer.y_test}
     return FitResult(net=trainer.net, spec=trainer.spec, config=trainer.config,
                      history={k: list(v) for k, v in trainer.history.items()}, test_rmse=rmse,
                      test_accuracy=accuracy, snapshots=list(trainer.snapshots), target=trainer.target,
-                     data=data, stopped_early=trainer.stopped_early)
+                     data=data, stopped_early=trainer.stopped_early, baseline=baseline,
+                     degenerate=degenerate)

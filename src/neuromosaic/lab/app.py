@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -63,14 +62,14 @@ def create_app(limits: Limits | None = None, *, clock=None, allow_hosts=(),
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the pool runs requests in parallel; nested OpenMP only thrashes
         from ..regions.cutter import load_kernel
+        from ..threads import one_torch_thread
 
-        load_kernel()  # the compiled region kernel, now rather than in the first Regions request
-        yield
-        state.runner.close()
-        torch.set_num_threads(threads)
+        # the pool runs requests in parallel; nested OpenMP only thrashes
+        with one_torch_thread():
+            load_kernel()  # the compiled region kernel, now rather than in the first request
+            yield
+            state.runner.close()
 
     # no /docs or /redoc: FastAPI's pages load Swagger/ReDoc from a CDN, and the lab fetches
     # nothing from the internet; the schema itself is at /openapi.json

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
 from ..errors import NeuromosaicError, TooLargeError, one_line
 from ..fitting import FitConfig, Trainer
+from ..fitting.train import fit
 from ..fitting.targets import DATASETS, NAMED_TARGETS
 from ..regions import linear_regions
 from ..spec import ACTIVATIONS, PIECEWISE_LINEAR
@@ -51,11 +52,15 @@ def _round(values: np.ndarray, digits: int = 5) -> list:
 def regions_of(trainer: Trainer) -> dict | None:
     """The trained net's exact regions over the domain, or ``None`` where they are not defined
     (a smooth activation, the 3-input surface task) or too many to draw live."""
-    cfg = trainer.config
+    return regions_of_net(trainer.net, trainer.config)
+
+
+def regions_of_net(net, cfg: FitConfig) -> dict | None:
+    """See :func:`regions_of`."""
     if cfg.activation not in PIECEWISE_LINEAR or cfg.task == "surface":
         return None
     try:
-        reg = linear_regions(trainer.net, domain=cfg.domain, max_regions=MAX_FRAME_REGIONS, workers=1)
+        reg = linear_regions(net, domain=cfg.domain, max_regions=MAX_FRAME_REGIONS, workers=1)
     except TooLargeError:
         return {"count": None, "note": f"over {MAX_FRAME_REGIONS} regions: not drawn live"}
     answer = reg.to_dict(polygons="flat", digits=6, output=0)
@@ -234,16 +239,20 @@ async def _command(ws: WebSocket, lab, session: Session, msg: dict, playing: boo
 
 
 def _fit_to_end(cfg: FitConfig) -> dict:
-    trainer = Trainer(cfg)
-    left = cfg.total_steps
-    while left > 0 and not trainer.done:  # in chunks, so that it stops past the time limit
-        trainer.step(min(left, 200))
-        left -= 200
-        cancel_point()
-    history = {k: _round(np.asarray(v, dtype=float), 6) for k, v in trainer.history.items()}
-    reg = regions_of(trainer)
-    return {"metrics": frame(trainer)["metrics"], "metric": trainer.metric_name, "history": history,
-            "regions": None if reg is None else reg["count"]}
+    """``nm.fit`` itself (restarts included); its progress points are the cancel points."""
+    result = fit(progress=lambda _metrics: cancel_point(), **cfg.model_dump())
+    metrics = {k: _finite(v[-1]) for k, v in result.history.items()}
+    metrics.update(total_steps=cfg.total_steps, done=True, stopped_early=result.stopped_early,
+                   baseline=result.baseline, degenerate=result.degenerate)
+    history = {k: _round(np.asarray(v, dtype=float), 6) for k, v in result.history.items()}
+    reg = regions_of_net(result.net, cfg)
+    return {"metrics": metrics, "metric": "test_rmse" if result.test_accuracy is None else "test_accuracy",
+            "history": history, "regions": None if reg is None else reg["count"],
+            "verdict": result.verdict}
+
+
+def _finite(v):
+    return v if not isinstance(v, float) or math.isfinite(v) else None
 
 
 @router.get("/api/fit/options")
@@ -255,8 +264,9 @@ async def fit_options() -> dict:
 
 @router.post("/api/fit")
 async def fit_run(request: Request, config: FitConfig) -> dict:
-    """Train to the end of ``config.steps`` (no streaming): final metrics, loss history and the
-    trained net's region count. The live panel uses ``/api/fit/ws`` instead.
+    """``nm.fit(**config)`` to the end (no streaming; the task's restarts included): final
+    metrics (with the constant baseline and whether the run is no better), the kept run's loss
+    history and the trained net's region count. The live panel uses ``/api/fit/ws`` instead.
 
     Example body: ``{"target": "x1**2 + x2**2 + 3", "hidden": [6], "steps": 500}``.
     """

@@ -293,20 +293,17 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
                 if progress:
                     progress(done, width * height)
         else:
-            old_threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                with ThreadPoolExecutor(max_workers=n_workers) as pool:
-                    try:
-                        for n in pool.map(work, chunks):
-                            done += n
-                            if progress:
-                                progress(done, width * height)
-                    except BaseException:  # Ctrl-C, an error, a progress callback that stops us:
-                        pool.shutdown(wait=True, cancel_futures=True)  # skip the chunks not begun
-                        raise
-            finally:
-                torch.set_num_threads(old_threads)
+            from ..threads import one_torch_thread
+
+            with one_torch_thread(), ThreadPoolExecutor(max_workers=n_workers) as pool:
+                try:
+                    for n in pool.map(work, chunks):
+                        done += n
+                        if progress:
+                            progress(done, width * height)
+                except BaseException:  # Ctrl-C, an error, a progress callback that stops us:
+                    pool.shutdown(wait=True, cancel_futures=True)  # skip the chunks not begun
+                    raise
     finally:
         net.train(was_training)
     return image if as_float else image.view(PaintedImage)

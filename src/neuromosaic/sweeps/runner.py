@@ -55,24 +55,21 @@ def run_cell(experiment: str, params: dict[str, Any], want_figure: bool,
     None}``. An exception raised by the experiment becomes ``error`` (one line), not a crash:
     a failed cell is a row of the table.
     """
-    import torch
+    from ..threads import one_torch_thread
 
     exp = EXPERIMENTS[experiment]
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     start = time.perf_counter()
     values: dict[str, Any] = {}
     figure = None
     error = None
     try:
-        outcome = exp.run(exp.params.model_validate(params), figure=want_figure, threads=threads)
+        with one_torch_thread():
+            outcome = exp.run(exp.params.model_validate(params), figure=want_figure, threads=threads)
         values, figure = {k: _plain(v) for k, v in outcome.values.items()}, outcome.figure
     except NeuromosaicError as exc:
         error = one_line(exc)
     except Exception as exc:  # noqa: BLE001 - any failure of one cell is recorded in its row
         error = f"{type(exc).__name__}: {one_line(exc)}"
-    finally:
-        torch.set_num_threads(old_threads)
     return {"values": values, "seconds": time.perf_counter() - start, "error": error,
             "figure_bytes": figure}
 
