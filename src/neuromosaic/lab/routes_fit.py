@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
 from ..errors import NeuromosaicError, TooLargeError, one_line
 from ..fitting import FitConfig, Trainer
-from ..fitting.train import fit
 from ..fitting.targets import DATASETS, NAMED_TARGETS
+from ..fitting.train import fit
 from ..regions import linear_regions
 from ..spec import ACTIVATIONS, PIECEWISE_LINEAR
 from ..values import load_json
