@@ -37,7 +37,7 @@ def naive_loop(hidden, steps: int, seed: int = 0, threads: int | None = None) ->
 
 
 def _loop(hidden, steps: int, seed: int) -> float:
-    trainer = Trainer(FitConfig(target="paraboloid", hidden=hidden, steps=steps, seed=seed))
+    trainer = Trainer(FitConfig(target="paraboloid", hidden=hidden, steps=steps, init="default", seed=seed))
     net = trainer.net  # same initial weights (the output bias starts at the mean target)
     x, y, xt, yt = trainer.x_train, trainer.y_train, trainer.x_test, trainer.y_test
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
@@ -64,6 +64,8 @@ def timed(fn, repeats: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--search", action="store_true",
+                        help="also compare each width's default with the best of 24 restarts (minutes)")
     args = parser.parse_args()
     cases = [([6], 2000), ([64, 64], 1000)]
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads by default, "
@@ -73,19 +75,45 @@ def main() -> None:
     for hidden, steps in cases:
         name = "[" + ",".join(map(str, hidden)) + "]"
         base_s, base_rmse = timed(lambda h=hidden, s=steps: naive_loop(h, s), args.repeats)
-        ours_s, res = timed(lambda h=hidden, s=steps: nm.fit("paraboloid", hidden=h, steps=s), args.repeats)
+        ours_s, res = timed(lambda h=hidden, s=steps: nm.fit("paraboloid", hidden=h, steps=s, lr=0.01,
+                                                             init="default", restarts=1), args.repeats)
         one_s, one_rmse = timed(lambda h=hidden, s=steps: naive_loop(h, s, threads=1), args.repeats)
         print(f"| {name} | plain PyTorch loop (baseline) | {steps} | {base_s:.2f} | {base_rmse:.4f} | 1.00 |")
         print(f"| {name} | plain loop, 1 torch thread | {steps} | {one_s:.2f} | {one_rmse:.4f} | "
               f"{base_s / one_s:.2f} |")
         print(f"| {name} | nm.fit, full-batch Adam | {steps} | {ours_s:.2f} | {res.test_rmse:.4f} | "
               f"{base_s / ours_s:.2f} |")
-    best_s, best = timed(lambda: nm.fit("paraboloid", hidden=[6], init="kaiming", lr=0.05, steps=1500,
-                                        lbfgs_polish=200, restarts=4), 1)
-    print(f"| [6] | nm.fit, 4 restarts × (1500 Adam + 200 L-BFGS) | 6800 | {best_s:.2f} | "
-          f"{best.test_rmse:.4f} | – |")
-    polish_s, polish = timed(lambda: nm.fit("paraboloid", hidden=[64, 64], steps=1000, lbfgs_polish=400), 1)
+    polish_s, polish = timed(lambda: nm.fit("paraboloid", hidden=[64, 64], steps=1000, lbfgs_polish=400,
+                                            lr=0.01, init="default", restarts=1), 1)
     print(f"| [64,64] | nm.fit, 1000 Adam + 400 L-BFGS | 1400 | {polish_s:.2f} | {polish.test_rmse:.4f} | – |")
+    by_default(search=args.search)
+
+
+SEED_F = "x1**2 + x2**2 + 3"
+
+
+def by_default(*, search: bool) -> None:
+    """The seed's words and nothing else: ``fit --target "x1**2 + x2**2 + 3" --hidden 6
+    --activation relu`` for seeds 0-4 (each call timed), the surface task per width, and with
+    ``--search`` each width's default against the best of 24 restarts of the same recipe."""
+    print("\n### fit by default (the seed's words, no other option)\n")
+    print("| call | seed | seconds | test RMSE | constant's RMSE |\n|---|---|---|---|---|")
+    for seed in range(5):
+        s, res = timed(lambda seed=seed: nm.fit(SEED_F, hidden=[6], activation="relu", seed=seed), 1)
+        print(f"| nm.fit(f, hidden=[6], activation='relu') | {seed} | {s:.2f} | {res.test_rmse:.4f} | "
+              f"{res.baseline:.4f} |")
+    print("\n| --task surface | hidden | seconds | test accuracy | majority share |\n|---|---|---|---|---|")
+    for hidden in (2, 3, 4, 6):
+        s, res = timed(lambda h=hidden: nm.fit(SEED_F, task="surface", hidden=[h], seed=0), 1)
+        print(f"| nm.fit(f, task='surface', hidden=[{hidden}]) | {hidden} | {s:.2f} | "
+              f"{res.test_accuracy:.3f} | {res.baseline:.3f} |")
+    if not search:
+        return
+    print("\n| hidden | default (4 restarts) RMSE | best of 24 restarts RMSE | default / best |\n|---|---|---|---|")
+    for hidden in (2, 3, 4, 5, 6):
+        res = nm.fit(SEED_F, hidden=[hidden], activation="relu", seed=0)
+        best = nm.fit(SEED_F, hidden=[hidden], activation="relu", seed=0, restarts=24)
+        print(f"| {hidden} | {res.test_rmse:.4f} | {best.test_rmse:.4f} | {res.test_rmse / best.test_rmse:.3f} |")
 
 
 if __name__ == "__main__":

@@ -159,6 +159,9 @@ def make_activation(name: str) -> nn.Module:
     return ACTIVATIONS[check_activation(name)]()
 
 
+MAX_SEED = 2**63 - 1  # torch.manual_seed and NumPy's generators take it
+
+
 class Validated(BaseModel):
     """A pydantic model whose validation errors are one-line ``SpecError``s (exit 2 on the CLI,
     HTTP 422 in the lab). NetSpec, PaintConfig and FitConfig build on it."""
@@ -222,8 +225,8 @@ class NetSpec(Validated):
     @field_validator("seed")
     @classmethod
     def _seed(cls, v: int) -> int:
-        if v < 0:
-            raise ValueError(f"must be >= 0, got {v}")
+        if not 0 <= v <= MAX_SEED:
+            raise ValueError(f"must be in 0..{MAX_SEED} (2**63 - 1), got {v}")
         return v
 
     @property

@@ -136,3 +136,70 @@ def test_a_deeply_nested_config_chunk_is_one_line(tmp_path, capsys):
     with pytest.raises(NeuromosaicError, match="nested deeper than 64"):
         read_png_metadata(path)
     assert "nested" in _one_line_exit_2(capsys, ["paint", "--from", str(path), "-o", str(tmp_path / "o.png")])
+
+
+def test_a_png_between_pillows_warning_and_error_limits_is_one_line(tmp_path, capsys):
+    """12000 × 12000 passes Pillow's error limit but trips its warning: the config is read
+    without decoding the pixels, and Pillow's warning is not printed beside our line."""
+    import warnings
+
+    from neuromosaic.painting.config import PaintConfig
+
+    path = tmp_path / "big.png"
+    path.write_bytes(_png_with_header(12_000, 12_000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the read
+        with pytest.raises(NeuromosaicError, match="no 'neuromosaic' chunk"):
+            read_png_metadata(path)
+    text = PaintConfig(size=12_000).model_dump_json().encode()
+    path.write_bytes(_png_with_header(12_000, 12_000, text))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_png_metadata(path)["size"] == [12_000, 12_000]
+    _one_line_exit_2(capsys, ["paint", "--from", str(tmp_path / "nope.png"), "-o", str(tmp_path / "o.png")])
+
+
+def test_a_fit_whose_training_would_not_fit_in_memory_is_refused_before_it_starts(capsys):
+    from neuromosaic.fitting import FitConfig
+
+    with pytest.raises(TooLargeError, match="training \\[4096, 4096\\] on 1,000,000 points"):
+        FitConfig(hidden=[4096, 4096], n_train=1_000_000)
+    err = _one_line_exit_2(capsys, ["fit", "-o", "never.png", "--hidden", "4096,4096",
+                                    "--n-train", "1000000"])
+    assert "GiB" in err and not os.path.exists("never.png")
+
+
+def test_a_gallery_too_big_for_memory_leaves_no_folder(tmp_path, capsys):
+    out = tmp_path / "gallery"
+    _one_line_exit_2(capsys, ["gallery", "-o", str(out), "--size", "60000"])
+    assert not out.exists()
+
+
+def test_a_sweep_onto_a_fifo_is_refused_before_any_cell(tmp_path, capsys):
+    fifo = tmp_path / "table.csv"
+    os.mkfifo(fifo)
+    grid = tmp_path / "grid.toml"
+    grid.write_text('experiment = "regions"\noutput = "table.csv"\nseeds = [0]\n[fixed]\n'
+                    'depth = 1\n[grid]\nwidth = [2, 3]\n')
+    _one_line_exit_2(capsys, ["sweep", str(grid)])
+    assert not (tmp_path / "table.cells").exists() and fifo.is_fifo()
+    _one_line_exit_2(capsys, ["sweep", str(grid), "--connect-timeout", "1e308"])
+
+
+def test_a_seed_past_2_63_is_one_line_everywhere():
+    from neuromosaic.errors import SpecError
+    from neuromosaic.spec import NetSpec
+
+    with pytest.raises(SpecError, match="seed"):
+        NetSpec(inputs=2, widths=[4], outputs=1, seed=10**30)
+
+
+@pytest.mark.parametrize("argv", [
+    ["paint", "--layers", "256", "--width", "100000", "-o", "x.png"],
+    ["regions", "--arch", "2,100000,1"],
+    ["gradcheck", "--sizes", "100000,100000,1"],
+    ["bounds", "--widths", "100000", "--n0", "0"],
+])
+def test_a_deprecated_spelling_with_a_bad_value_is_still_one_line(argv, capsys):
+    """The deprecation note is printed when a command ends well; a failure is its error alone."""
+    _one_line_exit_2(capsys, argv)

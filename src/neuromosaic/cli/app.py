@@ -69,9 +69,14 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) the exit code."""
+    from .options import NOTES
+
+    NOTES.clear()
     try:
         app(args=argv, standalone_mode=False, prog_name="neuromosaic")
         code = 0
+        for note in dict.fromkeys(NOTES):  # each once, in order
+            print(note, file=sys.stderr)
     except NeuromosaicError as exc:
         print(f"error: {cli_message(exc)}", file=sys.stderr)
         code = 2

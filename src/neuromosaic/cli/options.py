@@ -46,9 +46,13 @@ Arch = Annotated[str | None, typer.Option("--arch", hidden=True, help="Deprecate
 Sizes = Annotated[str | None, typer.Option("--sizes", hidden=True, help="Deprecated: use --in-dim/--widths/--out-dim.")]
 
 
+NOTES: list[str] = []  # deprecation notes of the running command, printed when it succeeds
+
+
 def deprecated(old: str, new: str) -> None:
-    """One line on stderr: ``old`` still works for this release; ``new`` is the spelling."""
-    print(f"note: {old} is deprecated and goes in 0.3.0; use {new}", file=sys.stderr)
+    """One line on stderr when the command ends well: ``old`` still works for this release;
+    ``new`` is the spelling. (A command that fails prints its one error line alone.)"""
+    NOTES.append(f"note: {old} is deprecated and goes in 0.3.0; use {new}")
 
 
 def parse_widths(text: str, *, what: str = "--widths", allow_empty: bool = False) -> list[int]:

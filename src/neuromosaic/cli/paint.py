@@ -109,6 +109,9 @@ def gallery_cmd(
 
     check_folder(output)
     items = gallery_items(size, fast=bool(fast))  # validates --size before the folder is made
+    from ..painting.render import check_fits_in_memory, parse_size
+
+    check_fits_in_memory(*parse_size(size), 3)  # and whether one picture fits, before the folder
     make_folder(output)
     start = time.perf_counter()
     with progress_bar("gallery", enabled=not quiet) as update:

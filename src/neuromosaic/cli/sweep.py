@@ -62,7 +62,7 @@ def sweep_cmd(
                                "`output`.")] = None,
     connect_timeout: Annotated[float, typer.Option(
         "--connect-timeout", parser=opt.finite_float, help="Seconds to wait for the Dask scheduler and its first "
-                                  "worker.")] = 5.0,
+                                  "worker, in (0, 3600].")] = 5.0,
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="Also run again the cells whose row has an error.")] = False,
     cell_timeout: Annotated[float | None, typer.Option(

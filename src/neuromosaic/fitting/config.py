@@ -200,6 +200,20 @@ class FitConfig(Validated):
             get_target(self.target)  # ExpressionError with the reason if the expression is bad
         if self.total_steps < 1:
             raise SpecError("steps + lbfgs_polish must be >= 1, got 0")
+        from ..memory import check_fits
+
+        check_fits(f"training [{', '.join(map(str, self.hidden))}] on {self.n_train:,} points",
+                   self.training_bytes)
+
+    @property
+    def training_bytes(self) -> int:
+        """What a training step holds at most (float32): weights with their gradients and Adam's
+        two moments, each layer's pre- and post-activation and gradient for a batch, and the test
+        set's forward pass one layer at a time."""
+        sizes = [self.inputs, *self.hidden, 1]
+        params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        batch = min(self.batch_size or self.n_train, self.n_train)
+        return 4 * (4 * params + 3 * batch * sum(sizes) + 2 * self.n_test * max(sizes))
 
     @property
     def learning_rate(self) -> float:

@@ -341,7 +341,7 @@ def fit(target: str = "paraboloid", *, progress: Callable[[dict], None] | None =
     best: Trainer | None = None
     for restart in range(config.restarts):
         trainer = Trainer(config, restart=restart)
-        chunk = max(1, trainer.eval_every)
+        chunk = max(1, min(trainer.eval_every, 200))  # progress (and a lab's cancel point) often
         while not trainer.done:
             metrics = trainer.step(chunk)
             if progress is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -49,16 +50,20 @@ def read_png_metadata(source: str | Path | bytes) -> dict:
     is not a PNG or carries no such chunk."""
     name = "<bytes>" if isinstance(source, (bytes, bytearray)) else str(source)
     try:
-        if isinstance(source, (bytes, bytearray)):
-            img = Image.open(io.BytesIO(source))
-        else:
-            if not Path(source).is_file():
-                raise InputError(f"--from file {name!r} does not exist")
-            img = Image.open(source)
+        with warnings.catch_warnings():  # the pixels are never decoded here: Pillow's warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # is not ours to print
+            if isinstance(source, (bytes, bytearray)):
+                img = Image.open(io.BytesIO(source))
+            else:
+                if not Path(source).is_file():
+                    raise InputError(f"--from file {name!r} does not exist")
+                img = Image.open(source)
         with img:
             if img.format != "PNG":
                 raise InputError(f"{name!r} is a {img.format} image, not a PNG made by neuromosaic")
-            text = img.text.get(CHUNK) if hasattr(img, "text") else None
+            # our chunk is written before the pixels: img.info has it without decoding them
+            # (img.text would decode the whole image to look for chunks after IDAT)
+            text = img.info.get(CHUNK)
     except NeuromosaicError:
         raise
     except Image.DecompressionBombError as exc:

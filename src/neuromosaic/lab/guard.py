@@ -16,11 +16,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import one_line
 from ..values import MAX_JSON_DEPTH, json_depth
+
+logger = logging.getLogger("neuromosaic.lab")
 
 CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -88,14 +92,26 @@ class Guard:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # the client's disconnect, if any
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                if started:  # a second start (an error page after a response began) is dropped
+                    return
+                started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        await self.app(scope, replay, send_with_headers)
+        try:
+            await self.app(scope, replay, send_with_headers)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, our headers
+            logger.error("%s %s: %s", scope.get("method"), scope.get("path"), one_line(exc))
+            if not started:
+                await self._answer(send, *one_line_json(
+                    500, f"internal error ({type(exc).__name__}); the lab's log has the request"))
 
     async def _read_body(self, receive: Receive, headers: dict) -> tuple[bytes, tuple | None]:
         too_big = one_line_json(413, f"the request body is over the lab's cap of {self.max_bytes:,} bytes")

@@ -50,15 +50,11 @@ def parse_size(size: int | str | Sequence[int]) -> tuple[int, int]:
 
 
 def check_fits_in_memory(width: int, height: int, channels: int) -> None:
-    """Refuse an image whose pixels alone would take over a quarter of the available memory."""
-    need = width * height * channels
-    try:
-        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        avail = 8 << 30
-    if need > avail // 4:
-        raise TooLargeError(f"size {width}x{height} needs {need / 2**30:.1f} GiB of pixels; "
-                            f"at most {avail / 4 / 2**30:.1f} GiB may be used")
+    """Refuse an image whose pixels alone would take over a quarter of the available memory
+    (:func:`neuromosaic.memory.check_fits`: free memory, or what is left of ``ulimit -v``)."""
+    from ..memory import check_fits
+
+    check_fits(f"size {width}x{height} ({channels} channel(s))", width * height * channels)
 
 
 def pixel_axes(width: int, height: int, *, scale: float = 1.0, center=(0.0, 0.0),

@@ -25,7 +25,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InputError, NeuromosaicError, one_line
-from ..io.atomic import atomic_write_bytes, atomic_write_text, check_folder, make_folder
+from ..io.atomic import (
+    atomic_write_bytes,
+    atomic_write_text,
+    check_folder,
+    check_writable,
+    make_folder,
+)
 from .experiments import EXPERIMENTS
 from .grid import Cell, Grid
 from .table import write_table
@@ -33,6 +39,7 @@ from .timed import run_local_timed
 
 DASK_SCHEMES = ("tcp", "tls", "ws", "wss")
 CONNECT_TIMEOUT_S = 5.0  # an unreachable scheduler is reported after this long
+MAX_CONNECT_TIMEOUT_S = 3600.0
 
 
 def run_cell(experiment: str, params: dict[str, Any], want_figure: bool,
@@ -259,8 +266,9 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
     """
     if workers < 1:
         raise InputError(f"--workers must be >= 1, got {workers}")
-    if not connect_timeout > 0:
-        raise InputError(f"--connect-timeout must be > 0 seconds, got {connect_timeout}")
+    if not 0 < connect_timeout <= MAX_CONNECT_TIMEOUT_S:
+        raise InputError(f"--connect-timeout must be in (0, {MAX_CONNECT_TIMEOUT_S}] seconds, "
+                         f"got {connect_timeout}")
     if cell_timeout is not None:
         if not (cell_timeout > 0 and math.isfinite(cell_timeout)):
             raise InputError(f"--cell-timeout must be a positive number of seconds, got {cell_timeout}")
@@ -270,6 +278,8 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
     for folder in (grid.output.parent, grid.figures):
         if folder is not None:
             check_folder(folder)
+    if grid.output.exists() or grid.output.is_symlink():  # a FIFO or device, refused up front
+        check_writable(grid.output)
     client = connect_dask(dask, connect_timeout) if dask is not None else None
     try:
         return _sweep(grid, workers, client, retry_failed, on_progress, cell_timeout)
