@@ -211,7 +211,7 @@ class FitConfig(Validated):
         two moments, each layer's pre- and post-activation and gradient for a batch, and the test
         set's forward pass one layer at a time."""
         sizes = [self.inputs, *self.hidden, 1]
-        params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
         batch = min(self.batch_size or self.n_train, self.n_train)
         return 4 * (4 * params + 3 * batch * sum(sizes) + 2 * self.n_test * max(sizes))
 
