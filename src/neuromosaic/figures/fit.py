@@ -207,14 +207,33 @@ def plot_classification(result, view, *, fig: Figure | None = None) -> Figure:
     fig = fig or Figure(figsize=(15, 4.8), layout="constrained")
     ax = fig.add_subplot(1, 3, 1)
     extent = (view.xs[0], view.xs[-1], view.ys[0], view.ys[-1])
-    ax.imshow(view.learned, origin="lower", extent=extent, cmap="coolwarm", vmin=0, vmax=1, aspect="auto")
     x, y = result.data["x_train"].numpy(), result.data["y_train"].numpy()
-    for label, colour in ((0, "white"), (1, "black")):
-        pts = x[y == label]
-        ax.scatter(pts[:, 0], pts[:, 1], s=7, c=colour, edgecolors="0.3", linewidths=0.3)
+    classes = result.config.classes
+    if classes > 2:  # the exact decision regions where they are defined, else the argmax image
+        import matplotlib
+
+        cmap = matplotlib.colormaps["tab10"]
+        if view.decision is not None:
+            from .regions import plot_decision
+
+            plot_decision(view.decision, ax=ax)
+        else:
+            ax.imshow(view.learned, origin="lower", extent=extent, cmap="tab10", vmin=-0.5,
+                      vmax=9.5, aspect="auto", alpha=0.7, interpolation="nearest")
+        for label in range(classes):
+            pts = x[y == label]
+            ax.scatter(pts[:, 0], pts[:, 1], s=7, color=cmap(label), edgecolors="black",
+                       linewidths=0.3, label=f"class {label}")
+        what = ("exact decision regions" if view.decision is not None else "predicted class")
+    else:
+        ax.imshow(view.learned, origin="lower", extent=extent, cmap="coolwarm", vmin=0, vmax=1, aspect="auto")
+        for label, colour in ((0, "white"), (1, "black")):
+            pts = x[y == label]
+            ax.scatter(pts[:, 0], pts[:, 1], s=7, c=colour, edgecolors="0.3", linewidths=0.3)
+        what = "P(class 1)"
     ax.set_xlim(extent[:2])
     ax.set_ylim(extent[2:])
-    ax.set_title(f"{result.config.target}: P(class 1), test accuracy {result.test_accuracy:.3f}\n"
+    ax.set_title(f"{result.config.target}: {what}, test accuracy {result.test_accuracy:.3f}\n"
                  f"(a constant classifier: {result.baseline:.3f})"
                  + ("  — NO BETTER THAN CONSTANT" if result.degenerate else ""), fontsize=10)
     plot_regions_panel(view, fig.add_subplot(1, 3, 2))

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, field_validator
 from ..errors import SpecError
 from ..plane import check_extent
 from ..spec import ActivationName, InitName, Validated
-from .targets import DATASETS, get_target
+from .targets import DATASETS, get_target, num_classes
 
 MAX_UNITS = 4096        # units in one hidden layer
 MAX_DEPTH = 16          # hidden layers
@@ -40,7 +40,8 @@ class FitConfig(Validated):
 
     Arguments:
         target: an expression in ``x1, x2`` or a named target (``paraboloid`` …); for
-            ``task="classification"`` a data set name (``circle xor gauss spiral moons``).
+            ``task="classification"`` a data set name (``circle xor gauss spiral moons``, and
+            the 3-class ``spiral3 blobs3``, trained with C outputs and cross-entropy).
         task: ``regression`` (fit ``y = f(x1, x2)``), ``surface`` (the seed's experiment:
             classify points ``(x1, x2, z)`` as on/off the surface ``z = f``) or
             ``classification`` (a 2-D data set).
@@ -210,7 +211,7 @@ class FitConfig(Validated):
         """What a training step holds at most (float32): weights with their gradients and Adam's
         two moments, each layer's pre- and post-activation and gradient for a batch, and the test
         set's forward pass one layer at a time."""
-        sizes = [self.inputs, *self.hidden, 1]
+        sizes = [self.inputs, *self.hidden, max(1, self.classes if self.classes > 2 else 1)]
         params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
         batch = min(self.batch_size or self.n_train, self.n_train)
         return 4 * (4 * params + 3 * batch * sum(sizes) + 2 * self.n_test * max(sizes))
@@ -226,6 +227,14 @@ class FitConfig(Validated):
     @property
     def total_steps(self) -> int:
         return self.steps + self.lbfgs_polish
+
+    @property
+    def classes(self) -> int:
+        """Classes of a classifier (the surface task has 2; ``spiral3``/``blobs3`` 3); 0 for
+        regression."""
+        if self.task == "regression":
+            return 0
+        return num_classes(self.target) if self.task == "classification" else 2
 
     @property
     def inputs(self) -> int:

@@ -231,7 +231,13 @@ NAMED_TARGETS: dict[str, str] = {
     "step": "where(x1 > 0, 1, 0)",
 }
 NAMED_TARGETS["bump"] = NAMED_TARGETS["gaussian"]
-DATASETS = ("circle", "xor", "gauss", "spiral", "moons")
+DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "spiral3", "blobs3")
+CLASSES = {"spiral3": 3, "blobs3": 3}  # every other data set has 2 classes
+
+
+def num_classes(name: str) -> int:
+    """How many classes the data set ``name`` has."""
+    return CLASSES.get(str(name).strip().lower(), 2)
 
 
 def get_target(name_or_expr: str) -> Target:
@@ -308,12 +314,13 @@ def make_dataset(name: str, n: int, noise: float = 0.0, seed: int = 0, *,
 
     Arguments:
         name: ``circle`` (disc inside a ring), ``xor`` (quadrants), ``gauss`` (two blobs),
-            ``spiral`` (two arms) or ``moons`` (two interleaved half-circles).
-        n: number of points (half per class).
+            ``spiral`` (two arms), ``moons`` (two interleaved half-circles); three classes:
+            ``spiral3`` (three arms) and ``blobs3`` (three Gaussian blobs at 120°).
+        n: number of points (an equal share per class).
         noise: jitter, in units of the domain (the Playground's noise slider / 100 × 2).
 
     Returns:
-        ``X`` `(n, 2)` and labels ``y`` `(n,)` in {0, 1}.
+        ``X`` `(n, 2)` and labels ``y`` `(n,)` in {0, …, C − 1} (C = :func:`num_classes`).
     """
     _check_n(n)
     key = str(name).strip().lower()
@@ -322,8 +329,15 @@ def make_dataset(name: str, n: int, noise: float = 0.0, seed: int = 0, *,
     if not (math.isfinite(noise) and noise >= 0):
         raise InputError(f"noise must be >= 0, got {noise}")
     rng = np.random.default_rng(seed)
-    labels = (np.arange(n) % 2).astype(np.float64)
-    if key == "circle":
+    labels = (np.arange(n) % num_classes(key)).astype(np.float64)
+    if key == "spiral3":
+        t = rng.uniform(0.05, 1, n)
+        angle = 1.25 * t * 2 * np.pi + 2 * np.pi * labels / 3
+        xy = np.stack([t * np.sin(angle), t * np.cos(angle)], axis=1)
+    elif key == "blobs3":
+        centre = 2 * np.pi * labels / 3 + np.pi / 2
+        xy = 0.55 * np.stack([np.cos(centre), np.sin(centre)], axis=1) + rng.normal(0, 0.22, (n, 2))
+    elif key == "circle":
         radius = np.where(labels > 0, rng.uniform(0, 0.5, n), rng.uniform(0.7, 1.0, n))
         angle = rng.uniform(0, 2 * np.pi, n)
         xy = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)

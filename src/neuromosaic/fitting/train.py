@@ -61,9 +61,13 @@ class Trainer:
         self.config = config if isinstance(config, FitConfig) else FitConfig(**config)
         cfg = self.config
         self.classifier = cfg.task != "regression"
+        # classes of a classifier (2: one logit and binary cross-entropy; C > 2: C logits and
+        # cross-entropy); 0 for regression
+        self.classes = cfg.classes
         self.target: Target | None = None if cfg.task == "classification" else get_target(cfg.target)
         self._make_data()
-        self.spec = NetSpec(inputs=cfg.inputs, widths=cfg.hidden, outputs=1, activation=cfg.activation,
+        outputs = self.classes if self.classes > 2 else 1
+        self.spec = NetSpec(inputs=cfg.inputs, widths=cfg.hidden, outputs=outputs, activation=cfg.activation,
                             out_activation="identity", init=cfg.init, seed=cfg.seed + restart)
         self.eval_every = cfg.eval_every or max(1, cfg.total_steps // 200)
         self.snapshot_every = cfg.snapshot_every or max(1, cfg.total_steps // 40)
@@ -130,6 +134,8 @@ class Trainer:
                                  line_search_fn="strong_wolfe")
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.classes > 2:
+            return nn.functional.cross_entropy(out, y.long())
         out = out.reshape(-1)
         if self.classifier:
             return nn.functional.binary_cross_entropy_with_logits(out, y)
@@ -188,10 +194,10 @@ class Trainer:
     def _record(self) -> None:
         with torch.no_grad():
             train = float(self._loss(self.net(self.x_train), self.y_train))
-            out = self.net(self.x_test).reshape(-1)
+            out = self.net(self.x_test)
             test = float(self._loss(out, self.y_test))
             if self.classifier:
-                metric = float(((out > 0).to(DTYPE) == self.y_test).to(DTYPE).mean())
+                metric = float((predicted_class(out) == self.y_test).to(DTYPE).mean())
             else:
                 metric = math.sqrt(test)
         for key, value in (("step", self.step_count), ("train_loss", train), ("test_loss", test),
@@ -223,7 +229,8 @@ class Trainer:
     def predict_grid(self, n: int = 64, net: nn.Module | None = None) -> np.ndarray:
         """The net on an ``n × n`` grid over the domain: `(n, n)`, row ``i`` at ``y_i``.
 
-        Regression: the net's output. Classification: the probability of class 1.
+        Regression: the net's output. Classification: the probability of class 1 (with more
+        than two classes: the predicted class, 0 … C − 1).
         Surface task: the probability that the point ``(x1, x2, f(x1, x2))`` is on the surface.
         """
         return predict_grid(net or self.net, self.config, self.target, n)
@@ -249,7 +256,10 @@ def predict_grid(net: nn.Module, config: FitConfig, target: Target | None, n: in
         cols.append(torch.full_like(cols[0], z) if z is not None else target(gx, gy).reshape(-1))
     dtype = next(net.parameters()).dtype  # the caller may have cast the net (e.g. to float64)
     with torch.no_grad():
-        out = net(torch.stack(cols, dim=1).to(dtype)).reshape(gx.shape).double()
+        out = net(torch.stack(cols, dim=1).to(dtype))
+    if config.classes > 2:  # the predicted class
+        return out.argmax(dim=1).reshape(gx.shape).double().numpy()
+    out = out.reshape(gx.shape).double()
     if config.task != "regression":
         out = torch.sigmoid(out)
     return out.numpy()
@@ -351,19 +361,31 @@ def fit(target: str = "paraboloid", *, progress: Callable[[dict], None] | None =
     return result_of(best)
 
 
+def predicted_class(logits: torch.Tensor) -> torch.Tensor:
+    """The class a classifier answers, as a float (``DTYPE``) vector: one logit → ``logit > 0``,
+    ``C`` logits → their argmax."""
+    if logits.ndim == 2 and logits.shape[1] > 1:
+        return logits.argmax(dim=1).to(DTYPE)
+    return (logits.reshape(-1) > 0).to(DTYPE)
+
+
 def result_of(trainer: Trainer) -> FitResult:
     """A :class:`FitResult` from a trainer's current state."""
     with torch.no_grad():
-        out = trainer.net(trainer.x_test).reshape(-1)
+        logits = trainer.net(trainer.x_test)
+        out = logits.reshape(-1)
     accuracy = None
     y = trainer.y_test
     if trainer.classifier:
-        prob = torch.sigmoid(out)
-        rmse = float(torch.sqrt(torch.mean((prob - y) ** 2)))
-        predicted = (out > 0).to(DTYPE)
+        if trainer.classes > 2:  # RMSE of the class probabilities against the one-hot labels
+            prob = torch.softmax(logits, dim=1)
+            onehot = nn.functional.one_hot(y.long(), trainer.classes).to(prob.dtype)
+            rmse = float(torch.sqrt(torch.mean(((prob - onehot) ** 2).sum(dim=1))))
+        else:
+            rmse = float(torch.sqrt(torch.mean((torch.sigmoid(out) - y) ** 2)))
+        predicted = predicted_class(logits)
         accuracy = float((predicted == y).to(DTYPE).mean())
-        share = float(y.mean())
-        baseline = max(share, 1.0 - share)
+        baseline = float(torch.bincount(y.long()).max()) / len(y)  # the majority share
         constant = bool((predicted == predicted[0]).all())
         degenerate = constant or accuracy <= baseline
     else:

@@ -27,6 +27,9 @@ class FitView:
         bounds: region-count bounds for the architecture (``zaslavsky`` for one hidden layer,
             ``serra_upper`` for any depth).
         slices: for the surface task, ``{z: (n, n) probability on the plane z = c}``.
+        decision: for a classifier of more than two classes, the exact
+            :class:`~neuromosaic.regions.DecisionRegions` of the learned net (None when it is
+            not piecewise linear or too big to draw).
     """
 
     xs: np.ndarray
@@ -38,6 +41,7 @@ class FitView:
     bounds: dict[str, int] = field(default_factory=dict)
     slices: dict[float, np.ndarray] = field(default_factory=dict)
     section: np.ndarray | None = None     # surface task: p(x1, x2=0, z) on a (n, n) x1-z grid
+    decision: object | None = None
     section_z: np.ndarray | None = None
 
 
@@ -53,6 +57,8 @@ def fit_view(result: FitResult, *, n: int = 64, step: int | None = None, regions
     view.bounds = region_bounds(result)
     if regions:
         view.regions, view.region_note = learned_regions(result, net)
+        if cfg.classes > 2:
+            view.decision = learned_decision(result, net)
     if cfg.task == "surface":
         lo, hi = float(target.min()), float(target.max())
         for z in np.linspace(lo, hi, slice_count):
@@ -90,6 +96,21 @@ def learned_regions(result: FitResult, net=None):
     except TooLargeError:
         return None, f"more than {MAX_REGIONS_SHOWN} regions"
     return regions, ""
+
+
+def learned_decision(result: FitResult, net=None):
+    """The exact decision regions (where each class wins) of a multiclass classifier, or None
+    where they are not defined (a smooth activation) or too many to draw."""
+    if result.spec.activation not in PIECEWISE_LINEAR:
+        return None
+    from ..errors import TooLargeError
+    from ..regions import decision_regions
+
+    try:
+        return decision_regions(copy.deepcopy(net or result.net).double(), domain=result.config.domain,
+                                max_regions=MAX_REGIONS_SHOWN)
+    except TooLargeError:
+        return None
 
 
 def surface_section(result: FitResult, net, n: int) -> tuple[np.ndarray, np.ndarray]:

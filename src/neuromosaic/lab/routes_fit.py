@@ -76,7 +76,25 @@ def frame(trainer: Trainer) -> dict:
     return {"type": "frame", "metrics": metrics, "metric": trainer.metric_name, "history": history,
             "grid": {"n": GRID, "domain": list(trainer.config.domain),
                      "values": _round(trainer.predict_grid(GRID).ravel(), 4)},
-            "regions": regions_of(trainer)}
+            "regions": regions_of(trainer), "classes": trainer.classes,
+            "decision": decision_of(trainer)}
+
+
+def decision_of(trainer: Trainer) -> dict | None:
+    """A multiclass classifier's exact decision boundary: ``{"segments": [[x0, y0, x1, y1], …],
+    "count": class regions}`` (None for two classes, a smooth activation or too many pieces)."""
+    if trainer.classes <= 2:
+        return None
+    from ..fitting.views import learned_decision
+
+    class _Result:  # what learned_decision reads
+        spec, config, net = trainer.spec, trainer.config, trainer.net
+
+    dec = learned_decision(_Result(), trainer.net)
+    if dec is None:
+        return None
+    segments = np.asarray(dec.boundary, dtype=float).reshape(-1, 4)
+    return {"segments": _round(segments, 5), "count": int(dec.count)}
 
 
 def data_message(trainer: Trainer) -> dict:

@@ -8,6 +8,11 @@ const DEFAULTS = { task: "regression", target: "paraboloid", noise: 0, layers: 2
 const SIDE = 400;
 const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
 
+// Classes beyond two: matplotlib's tab10, as the fit figure draws them.
+const CLASS_COLORS = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
+  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
+function classColor(k, light) { const c = CLASS_COLORS[Math.round(k) % 10]; return light ? mix(c, [255, 255, 255], 0.45) : c; }
+
 function mix(a, b, t) { return a.map((v, i) => Math.round(v + (b[i] - v) * t)); }
 // Diverging map of the TensorFlow Playground: orange (low) → white → blue (high).
 function colorAt(t) { t = Math.min(1, Math.max(0, t)); return t < 0.5 ? mix(ORANGE, WHITE, t * 2) : mix(WHITE, BLUE, (t - 0.5) * 2); }
@@ -53,33 +58,44 @@ async function mount(section, ctx) {
       const ys = data ? data.y : v;
       lo = Math.min(...ys); hi = Math.max(...ys); if (hi - lo < 1e-9) hi = lo + 1;
     }
+    const multi = f.classes > 2; // grid values are the predicted classes
     const img = new ImageData(n, n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      const c = colorAt((v[i * n + j] - lo) / (hi - lo)), o = ((n - 1 - i) * n + j) * 4; // row i is y_i: y up
+      const c = multi ? classColor(v[i * n + j], true) : colorAt((v[i * n + j] - lo) / (hi - lo)), o = ((n - 1 - i) * n + j) * 4; // row i is y_i: y up
       img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2]; img.data[o + 3] = 255;
     }
     const off = new OffscreenCanvas(n, n);
     off.getContext("2d").putImageData(img, 0, 0);
-    g.imageSmoothingEnabled = true;
+    g.imageSmoothingEnabled = !multi;
     g.clearRect(0, 0, SIDE, SIDE);
     g.drawImage(off, 0, 0, SIDE, SIDE);
     if (f.regions?.polygons) drawRegions(map, f.regions, -1, { fill: false, clear: false, edge: "rgba(0,0,0,0.35)" });
-    if (data) drawPoints(g, lo, hi);
+    if (f.decision?.segments) drawBoundary(g, f.decision.segments, f.grid.domain);
+    if (data) drawPoints(g, lo, hi, multi);
     drawCurves(f.history);
     const m = f.metrics, loss = m.test_loss;
     stats.dataset.testLoss = String(loss);
     stats.dataset.step = String(m.step);
     const metric = f.metric === "test_rmse" ? `test RMSE ${m.test_rmse?.toPrecision(3)}` : `test accuracy ${(100 * m.test_accuracy).toFixed(1)} %`;
-    const regions = f.regions ? (f.regions.count === null ? f.regions.note : `${f.regions.count} linear regions`) : "regions: smooth activation or 3-input task";
+    let regions = f.regions ? (f.regions.count === null ? f.regions.note : `${f.regions.count} linear regions`) : "regions: smooth activation or 3-input task";
+    if (f.decision) regions += `\n${f.decision.count} decision regions of ${f.classes} classes`;
     stats.textContent = `step ${m.step} / ${m.total_steps}\ntrain loss ${m.train_loss?.toPrecision(4)}\ntest loss ${loss?.toPrecision(4)}\n${metric}\n${regions}`;
     if (state.three_d && performance.now() - last3d > 250) { last3d = performance.now(); draw3d(f); }
   }
 
-  function drawPoints(g, lo, hi) {
+  // The exact decision boundary (segments in domain coordinates), thick.
+  function drawBoundary(g, segments, domain) {
+    const [x0, x1, y0, y1] = domain, px = (x) => ((x - x0) / (x1 - x0)) * SIDE, py = (y) => SIDE - ((y - y0) / (y1 - y0)) * SIDE;
+    g.beginPath();
+    for (const [a, b, c, d] of segments) { g.moveTo(px(a), py(b)); g.lineTo(px(c), py(d)); }
+    g.lineWidth = 2.2; g.strokeStyle = "#111"; g.stroke();
+  }
+
+  function drawPoints(g, lo, hi, multi) {
     const [x0, x1, y0, y1] = data.domain;
     for (let k = 0; k < data.x.length; k++) {
       const [x, y] = data.x[k], t = data.task === "regression" ? (data.y[k] - lo) / (hi - lo) : data.y[k];
-      const c = colorAt(t);
+      const c = multi ? classColor(data.y[k], false) : colorAt(t);
       g.beginPath();
       g.arc(((x - x0) / (x1 - x0)) * SIDE, SIDE - ((y - y0) / (y1 - y0)) * SIDE, 2.6, 0, 2 * Math.PI);
       g.fillStyle = `rgb(${c})`; g.fill();
