@@ -119,3 +119,39 @@ def test_gradcheck_deprecated_sizes_is_the_same_net(capsys):
     assert code == 0 and err.count("--sizes is deprecated") == 1
     code, new, _ = run(capsys, "gradcheck", "--in-dim", "2", "--widths", "6,5", "--out-dim", "3")
     assert code == 0 and new == old
+
+
+def test_fit_saves_a_net_that_regions_and_load_read_back_and_fit_starts_from(tmp_path, capsys):
+    import json
+
+    import torch
+
+    import neuromosaic as nm
+    from neuromosaic.fitting import FitConfig, Trainer
+
+    net_path, fit_json, reg_json = tmp_path / "net.safetensors", tmp_path / "f.json", tmp_path / "r.json"
+    assert main(["fit", "--hidden", "5", "--steps", "30", "--restarts", "1", "-o", str(tmp_path / "f.png"),
+                 "--save", str(net_path), "--json", str(fit_json), "--quiet"]) == 0
+    loaded = nm.load(net_path)
+    # the saved net is the trained one: its test RMSE recomputed from the file is the fit's
+    cfg = FitConfig(hidden=[5], steps=30, restarts=1)
+    t = Trainer(cfg)
+    with torch.no_grad():
+        rmse = float(torch.sqrt(torch.mean((loaded(t.x_test).reshape(-1) - t.y_test) ** 2)))
+    assert rmse == pytest.approx(json.loads(fit_json.read_text())["test_rmse"], rel=1e-5)
+    assert main(["regions", "--weights", str(net_path), "--domain", "-1,1,-1,1", "--json", str(reg_json),
+                 "--quiet"]) == 0
+    assert json.loads(reg_json.read_text())["count"] == json.loads(fit_json.read_text())["regions"]
+    # a starting point: step 0 of the trainer is the saved net, output for output
+    start = Trainer(cfg, start=loaded)
+    with torch.no_grad():
+        torch.testing.assert_close(start.net(t.x_test), loaded(t.x_test))
+    assert main(["fit", "--hidden", "5", "--steps", "5", "--weights", str(net_path), "-o",
+                 str(tmp_path / "g.png"), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["fit", "--hidden", "6", "--steps", "5", "--weights", str(net_path), "-o",
+                 str(tmp_path / "h.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "starting net is not a 2 → [6] → 1" in err
+    assert main(["fit", "--steps", "5", "--save", str(tmp_path / "n.txt"), "-o", str(tmp_path / "i.png")]) == 2
+    assert not (tmp_path / "i.png").exists()

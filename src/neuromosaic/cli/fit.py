@@ -52,6 +52,8 @@ def fit_cmd(
     animate: Annotated[Path | None, typer.Option("--animate", help="Also write the surface and regions forming, as .gif or .mp4.")] = None,
     frames: Annotated[int, typer.Option("--frames", help="Frames in the animation.")] = 30,
     json_path: opt.JsonOut = None,
+    weights: Annotated[Path | None, typer.Option("--weights", help="Start from this saved net (.safetensors/.npz of the same architecture; e.g. an earlier --save) instead of the init's draw.")] = None,
+    save: Annotated[Path | None, typer.Option("--save", help="Write the trained net (.safetensors, readable by regions/paint --weights and nm.load).")] = None,
     quiet: opt.Quiet = False,
 ) -> None:
     """Train a small network on a 2-D function and draw what it learned.
@@ -66,6 +68,7 @@ def fit_cmd(
 
     _check_png(output)
     opt.check_json_path(json_path)
+    opt.check_net_path(save)
     if animate is not None:
         check_video_path(animate)
         check_writable(animate)
@@ -77,12 +80,22 @@ def fit_cmd(
                    seed=seed)
     if domain is not None:
         options["domain"] = domain
+    if weights is not None and restarts is None:
+        options["restarts"] = 1  # every restart would start from the same weights
     config = FitConfig(target=target, **options)  # validate before any work; fills the task's recipe
+    start_net = None
+    if weights is not None:
+        from ..io.nets import load
+
+        start_net = load(weights)
+        from ..fitting import Trainer
+
+        Trainer(config, start=start_net)  # the architecture must match: one line before any work
     if animate:
         config = config.model_copy(update={"snapshot_every": max(1, config.total_steps // (8 * frames))})
     start = time.perf_counter()
     with progress_bar("training", enabled=not quiet) as bar:
-        result = fit(target, progress=lambda m: bar(m["step"], m["total_steps"]),
+        result = fit(target, progress=lambda m: bar(m["step"], m["total_steps"]), start=start_net,
                      **config.model_dump(exclude={"target"}))
     view = fit_view(result)
     _save_figure(plot_fit(result, view), output)
@@ -94,6 +107,11 @@ def fit_cmd(
         typer.echo(f"warning: {result.verdict}; try more hidden units, --restarts or another "
                    f"--activation", err=True)
     opt.wrote(output, quiet=quiet)
+    if save is not None:
+        from ..io.nets import save as save_net
+
+        save_net(save, result.net, spec=result.spec)
+        opt.wrote(save, "the trained net", quiet=quiet)
     opt.write_json(json_path, {"config": config.model_dump(mode="json"), "test_rmse": result.test_rmse,
                                "test_accuracy": result.test_accuracy, "stopped_early": result.stopped_early,
                                "baseline": result.baseline, "degenerate": result.degenerate,

@@ -126,6 +126,18 @@ def wrote(path: Path, what: str = "", *, quiet: bool = False) -> None:
         print(f"wrote {path}{f' ({what})' if what else ''}", file=sys.stderr)
 
 
+def check_net_path(path: Path | None, what: str = "--save") -> None:
+    """Refuse, before any work, a net output that is not ``.safetensors``/``.npz`` or cannot be
+    written (``nm.save`` writes either)."""
+    if path is None:
+        return
+    if path.suffix.lower() not in (".safetensors", ".npz"):
+        raise SpecError(f"{what} must be a .safetensors (or .npz) file, got {str(path)!r}")
+    from ..io.atomic import check_writable
+
+    check_writable(path)
+
+
 def check_png(path: Path | None, what: str = "-o") -> None:
     """Refuse, before any work, an output that is not a ``.png`` or cannot be written."""
     if path is None:

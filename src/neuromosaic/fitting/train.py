@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 from ..spec import NetSpec
 from .config import FitConfig
 from .targets import Target, get_target, make_dataset, regression_data, surface_data
@@ -57,9 +57,13 @@ class Trainer:
         x_train `(N, d)`, y_train `(N,)`, x_test, y_test: the data (``d`` = 2, or 3 for surface).
     """
 
-    def __init__(self, config: FitConfig | dict[str, Any], *, restart: int = 0):
+    def __init__(self, config: FitConfig | dict[str, Any], *, restart: int = 0,
+                 start: nn.Module | None = None):
         self.config = config if isinstance(config, FitConfig) else FitConfig(**config)
         cfg = self.config
+        # the weights to start from (a net of the config's architecture), else the init's draw
+        self._start = None if start is None else {k: v.detach().to(DTYPE).clone()
+                                                   for k, v in start.state_dict().items()}
         self.classifier = cfg.task != "regression"
         # classes of a classifier (2: one logit and binary cross-entropy; C > 2: C logits and
         # cross-entropy); 0 for regression
@@ -97,7 +101,14 @@ class Trainer:
         """Back to step 0 with the same initial weights and the same mini-batch order."""
         cfg = self.config
         self.net = self.spec.build(dtype=DTYPE)
-        if not self.classifier:
+        if self._start is not None:
+            try:
+                self.net.load_state_dict(self._start)
+            except RuntimeError as exc:
+                raise InputError(f"the starting net is not a {self.spec.inputs} → {list(self.spec.widths)} → "
+                                 f"{self.spec.outputs} {self.spec.activation} net: "
+                                 f"{one_line(exc)[:200]}") from None
+        elif not self.classifier:
             # Start the output at the mean target (a constant such as the paraboloid's +3
             # would otherwise take hundreds of steps to learn). The net stays a plain Sequential.
             with torch.no_grad():
@@ -331,13 +342,16 @@ class FitResult:
 
 
 def fit(target: str = "paraboloid", *, progress: Callable[[dict], None] | None = None,
-        **options: Any) -> FitResult:
+        start: nn.Module | None = None, **options: Any) -> FitResult:
     """Train a small network on a 2-D target and return a :class:`FitResult`.
 
     Arguments:
         target: an expression in ``x1, x2`` (``"x1**2 + x2**2 + 3"``), a named target, or a
             data set name with ``task="classification"``.
         progress: called with the metrics dict after every chunk of steps.
+        start: a net of this architecture to start from (e.g. ``nm.load("net.safetensors")``)
+            instead of the init's draw; every restart then starts there, so ``restarts``
+            defaults to 1.
         **options: every other field of :class:`FitConfig` (``task, hidden, activation,
             domain, n_train, n_test, noise, optimizer, lr, batch_size, steps, lbfgs_polish,
             snapshot_every, eval_every, early_stop, init, seed``).
@@ -347,10 +361,12 @@ def fit(target: str = "paraboloid", *, progress: Callable[[dict], None] | None =
         res = nm.fit("x1**2 + x2**2 + 3", hidden=[6], activation="relu", seed=0)
         res.test_rmse, res.history["test_loss"][-1], res.plot()
     """
+    if start is not None and options.get("restarts") is None:
+        options["restarts"] = 1
     config = FitConfig(target=target, **options)
     best: Trainer | None = None
     for restart in range(config.restarts):
-        trainer = Trainer(config, restart=restart)
+        trainer = Trainer(config, restart=restart, start=start)
         chunk = max(1, min(trainer.eval_every, 200))  # progress (and a lab's cancel point) often
         while not trainer.done:
             metrics = trainer.step(chunk)
