@@ -207,12 +207,22 @@ class FitConfig(Validated):
                    self.training_bytes)
 
     @property
+    def layer_sizes(self) -> list[int]:
+        """``[inputs, *hidden, outputs]`` of the net trained."""
+        return [self.inputs, *self.hidden, self.classes if self.classes > 2 else 1]
+
+    @property
+    def param_count(self) -> int:
+        sizes = self.layer_sizes
+        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+    @property
     def training_bytes(self) -> int:
         """What a training step holds at most (float32): weights with their gradients and Adam's
         two moments, each layer's pre- and post-activation and gradient for a batch, and the test
         set's forward pass one layer at a time."""
-        sizes = [self.inputs, *self.hidden, max(1, self.classes if self.classes > 2 else 1)]
-        params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        sizes = self.layer_sizes
+        params = self.param_count
         batch = min(self.batch_size or self.n_train, self.n_train)
         return 4 * (4 * params + 3 * batch * sum(sizes) + 2 * self.n_test * max(sizes))
 

@@ -367,7 +367,7 @@ def fit(target: str = "paraboloid", *, progress: Callable[[dict], None] | None =
     best: Trainer | None = None
     for restart in range(config.restarts):
         trainer = Trainer(config, restart=restart, start=start)
-        chunk = max(1, min(trainer.eval_every, 200))  # progress (and a lab's cancel point) often
+        chunk = progress_chunk(config, trainer.eval_every)
         while not trainer.done:
             metrics = trainer.step(chunk)
             if progress is not None:
@@ -375,6 +375,14 @@ def fit(target: str = "paraboloid", *, progress: Callable[[dict], None] | None =
         if best is None or trainer.history["train_loss"][-1] < best.history["train_loss"][-1]:
             best = trainer
     return result_of(best)
+
+
+def progress_chunk(config: FitConfig, eval_every: int) -> int:
+    """Steps between two progress calls (a lab's cancel points): at most ``eval_every`` and 200,
+    and about 2·10⁸ multiply-adds of training (a few tenths of a second on one core)."""
+    batch = min(config.batch_size or config.n_train, config.n_train)
+    macs = batch * config.param_count  # one forward pass; backward and the test set add a few
+    return int(max(1, min(eval_every, 200, 2e8 // macs)))
 
 
 def predicted_class(logits: torch.Tensor) -> torch.Tensor:

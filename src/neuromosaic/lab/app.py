@@ -25,6 +25,18 @@ from .guard import Guard
 STATIC = Path(__file__).parent / "static"
 
 
+def _warm_optimizers() -> None:
+    """One step of each optimiser the Fit panel uses, on a throw-away parameter: the first step
+    of a process imports part of torch (about a second), which would otherwise fall inside the
+    first fit request, between two of its check points."""
+    import torch
+
+    p = torch.zeros(1, requires_grad=True)
+    for opt in (torch.optim.Adam([p]), torch.optim.SGD([p], lr=0.1)):
+        p.grad = torch.ones(1)
+        opt.step()
+
+
 @dataclass
 class LabState:
     limits: Limits
@@ -68,6 +80,7 @@ def create_app(limits: Limits | None = None, *, clock=None, allow_hosts=(),
         # the pool runs requests in parallel; nested OpenMP only thrashes
         with one_torch_thread():
             load_kernel()  # the compiled region kernel, now rather than in the first request
+            _warm_optimizers()  # torch imports its compiler hooks at the first optimiser step
             yield
             state.runner.close()
 

@@ -60,7 +60,8 @@ def regions_of_net(net, cfg: FitConfig) -> dict | None:
     if cfg.activation not in PIECEWISE_LINEAR or cfg.task == "surface":
         return None
     try:
-        reg = linear_regions(net, domain=cfg.domain, max_regions=MAX_FRAME_REGIONS, workers=1)
+        reg = linear_regions(net, domain=cfg.domain, max_regions=MAX_FRAME_REGIONS, workers=1,
+                             progress=cancel_point)
     except TooLargeError:
         return {"count": None, "note": f"over {MAX_FRAME_REGIONS} regions: not drawn live"}
     answer = reg.to_dict(polygons="flat", digits=6, output=0)
