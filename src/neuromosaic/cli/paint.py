@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import SpecError
+from ..errors import InputError, SpecError
 from . import options as opt
 from .progress import progress_bar
 
@@ -26,12 +26,16 @@ ZDim = Annotated[int | None, typer.Option("--z-dim", min=1, max=4096, help="Late
 Scale = Annotated[float | None, typer.Option("--scale", parser=opt.finite_float, help="Zoom: the shorter side spans SCALE units (default 1; the article's 0.01).")]
 Center = Annotated[str | None, typer.Option("--center", help="X,Y of the image centre (default 0,0).")]
 RawCoords = Annotated[bool | None, typer.Option("--raw-coords/--normalized-coords", help="Feed pixel indices 0..size (the article's first try; default normalized).")]
-Color = Annotated[str | None, typer.Option("--color", help="rgb | gray | hsv (default rgb).")]
+Color = Annotated[str | None, typer.Option("--color", help="rgb | gray | hsv (default rgb; with --weights: rgb for a 3-output net, gray for a 1-output one).")]
 Device = Annotated[str | None, typer.Option("--device", help="auto | cpu | cuda (default auto).")]
 Fast = Annotated[bool | None, typer.Option("--fast/--exact", help="Fast tanh (8-bit values move by at most 1; default exact).")]
-From = Annotated[Path | None, typer.Option("--from", help="Re-render a PNG made by neuromosaic (its embedded config); other options override single fields.")]
+From = Annotated[Path | None, typer.Option("--from", help="Re-render a PNG made by neuromosaic (its embedded config: a picture of a net built from options, not of --weights); other options override single fields.")]
 RecipeOpt = Annotated[str | None, typer.Option("--recipe", help="One of the article's experiments by name (see `neuromosaic gallery`).")]
 Activation = Annotated[str | None, typer.Option("--activation", help="Hidden activation (default tanh).")]
+Cmap = Annotated[str | None, typer.Option("--cmap", help="Colour a 1-output net with a matplotlib colormap: viridis, magma, inferno, plasma, … (a net built from options gets 1 output).")]
+Range = Annotated[str | None, typer.Option("--range", help="LO,HI: the outputs shown as 0 and 1 (black and white), others clipped. Default: the output activation's range (sigmoid 0,1; tanh, sin -1,1); for an unbounded output (identity, relu) the range the net reaches over the picture.")]
+PaintWeights = Annotated[Path | None, typer.Option("--weights", help="Paint a saved net (.safetensors, e.g. from --save, or .npz) with its own input count; --widths etc. then describe the net a plain state dict loads into, and --seed picks z of an xyrz net. The PNG cannot be re-rendered with --from (that needs a picture of a net built from options).")]
+Save = Annotated[Path | None, typer.Option("--save", help="Also write the painted net to this .safetensors file (for paint --weights and regions --weights).")]
 
 
 def build_config(*, from_png: Path | None = None, recipe: str | None = None,
@@ -44,7 +48,12 @@ def build_config(*, from_png: Path | None = None, recipe: str | None = None,
     if from_png is not None and recipe is not None:
         raise SpecError("give --from or --recipe, not both")
     if from_png is not None:
-        base = config_from_metadata(read_png_metadata(from_png))
+        meta = read_png_metadata(from_png)
+        if meta.get("kind") == "paint-weights":
+            raise InputError(f"{str(from_png)!r} is a picture of the saved net "
+                             f"{meta.get('weights')!r}: --from needs a picture of a net built from "
+                             "options; paint the saved net again with --weights")
+        base = config_from_metadata(meta)
     elif recipe is not None:
         base = get_recipe(recipe).config()
     else:
@@ -66,30 +75,129 @@ def paint_cmd(
     bias: Bias = None, inputs: Inputs = None, z_dim: ZDim = None, scale: Scale = None,
     center: Center = None, raw_coords: RawCoords = None, color: Color = None, seed: Seed = None,
     device: Device = None, fast: Fast = None, from_png: From = None, recipe: RecipeOpt = None,
+    cmap: Cmap = None, value_range: Range = None, weights: PaintWeights = None, save: Save = None,
     quiet: opt.Quiet = False, layers: opt.Layers = None, width: opt.Width = None,
 ) -> None:
     """Paint a CPPN: every pixel's (x, y, r[, z]) through an MLP to a colour.
 
     Example: neuromosaic paint -o art.png --widths 16,16,16,16,16,16,16,16 --init normal:1 --seed 3
+
+    Any saved net paints too: neuromosaic paint --weights net.safetensors -o net.png --cmap viridis
     """
     from ..io.atomic import check_writable
-    from ..io.png import write_png
-    from ..painting import render_config
+    from ..io.png import read_png_metadata, write_png
+    from ..painting.color import colormap_lut
+    from ..painting.render import paint, resolve_device
 
-    if output.suffix.lower() != ".png":
-        raise SpecError(f"-o must be a .png file, got {str(output)!r}")
-    check_writable(output)
-    cfg = build_config(from_png=from_png, recipe=recipe, size=size, layers=layers, width=width,
-                       widths=widths, activation=activation, out_activation=out_activation,
-                       init=init, bias_init=bias_init, bias=bias, inputs=inputs, z_dim=z_dim,
-                       scale=scale, center=center, raw_coords=raw_coords, color=color, seed=seed,
-                       device=device, fast=fast)
+    opt.check_png(output, "-o")
+    if save is not None:
+        if save.suffix.lower() != ".safetensors":
+            raise SpecError(f"--save must be a .safetensors file, got {str(save)!r}")
+        check_writable(save)
+    rng = parse_range(value_range) if value_range is not None else None
+    if cmap is not None:
+        try:
+            colormap_lut(cmap)  # a bad name is one line before any work
+        except SpecError as exc:
+            raise SpecError(cli_words(str(exc))) from None
+    net_options = dict(layers=layers, width=width, widths=widths, activation=activation,
+                       out_activation=out_activation, init=init, bias_init=bias_init, bias=bias,
+                       z_dim=z_dim)
+    if weights is not None:
+        if from_png is not None or recipe is not None:
+            raise SpecError("give --weights (a saved net), or --from/--recipe (a net built from "
+                            "options), not both")
+        into = any(v is not None for v in net_options.values())
+        if cmap is not None and color is None and into:
+            color = "gray"
+        cfg = build_config(size=size, inputs=inputs, scale=scale, center=center,
+                           raw_coords=raw_coords, color=color, seed=seed, device=device, fast=fast,
+                           **(net_options if into else {}))
+        from ..io.nets import load
+
+        spec = cfg.net_spec() if into else None
+        dev = resolve_device(cfg.device)
+        net = load(weights, into=spec).to(dev)
+        paint_inputs = cfg.inputs if into or inputs is not None else None
+        meta = {"kind": "paint-weights", "version": _version(), "weights": str(weights),
+                "render": {"size": list(cfg.size), "scale": cfg.scale, "center": list(cfg.center),
+                           "raw_coords": cfg.raw_coords, "inputs": paint_inputs, "seed": cfg.seed,
+                           "color": color, "cmap": cmap, "range": rng, "fast": cfg.fast}}
+        z = cfg.latent() if into else None
+    else:
+        stored = _stored_render(read_png_metadata(from_png)) if from_png is not None else {}
+        if cmap is None and color is None:
+            cmap = stored.get("cmap")
+        if rng is None:
+            rng = stored.get("range")
+        if cmap is not None and color is None:
+            color = "gray"  # a built net gets one output for the colormap
+        cfg = build_config(from_png=from_png, recipe=recipe, size=size, inputs=inputs,
+                           scale=scale, center=center, raw_coords=raw_coords, color=color,
+                           seed=seed, device=device, fast=fast, **net_options)
+        spec = cfg.net_spec()
+        dev = resolve_device(cfg.device)
+        net = spec.build(device=dev)
+        paint_inputs, color, z = cfg.inputs, cfg.color, cfg.latent()
+        meta = cfg.metadata()
+        extras = {k: v for k, v in (("cmap", cmap), ("range", rng)) if v is not None}
+        if extras:
+            meta["render"] = extras
     w, h = cfg.size
     start = time.perf_counter()
     with progress_bar("painting", enabled=not quiet and w * h >= 2_000_000) as update:
-        image = render_config(cfg, progress=update)
-    write_png(output, image, cfg.metadata())
+        try:
+            image = paint(net, cfg.size, scale=cfg.scale, center=cfg.center,
+                          raw_coords=cfg.raw_coords, inputs=paint_inputs, z=z, seed=cfg.seed,
+                          color=color, cmap=cmap, range=rng, fast=cfg.fast, device=dev,
+                          progress=update)
+        except SpecError as exc:  # the library's fixes, in the CLI's words
+            raise SpecError(cli_words(str(exc))) from None
+    write_png(output, image, meta)
     opt.wrote(output, f"{w}×{h}, {time.perf_counter() - start:.2f} s", quiet=quiet)
+    if save is not None:
+        from ..io.nets import save as save_net
+
+        save_net(save, net, spec=spec)
+        opt.wrote(save, "the net", quiet=quiet)
+
+
+_CLI_WORDS = (("color='gray' or cmap=…", "--color gray or --cmap NAME"),
+              ("color='rgb' or 'hsv'", "--color rgb or hsv"), ("drop cmap", "drop --cmap"),
+              ("(gray, or cmap=…)", "(gray, or --cmap NAME)"),
+              ("; output='raw' returns any number", ""), ("cmap must", "--cmap must"),
+              ("cmap colours", "--cmap colours"),
+              ("give inputs='xy' (2), 'xyr' (3) or 'xyrz' with z=… (3 + len(z))",
+               "give --inputs xy (2) or xyr (3)"))
+
+
+def cli_words(message: str) -> str:
+    """A paint error's advice in option spelling (``color='gray'`` → ``--color gray``)."""
+    for lib, cli in _CLI_WORDS:
+        message = message.replace(lib, cli)
+    return message
+
+
+def parse_range(text: str, what: str = "--range") -> list[float]:
+    """``"LO,HI"`` → ``[lo, hi]``: two finite numbers with ``lo < hi``."""
+    from ..values import parse_list
+
+    lo, hi = parse_list(text, float, what=what, min_items=2, max_items=2)
+    if not lo < hi:
+        raise SpecError(f"{what} must be LO,HI with LO < HI, got {text!r}")
+    return [lo, hi]
+
+
+def _stored_render(meta: dict) -> dict:
+    """The ``cmap`` and ``range`` a PNG's chunk records beside its config (checked by paint)."""
+    render = meta.get("render")
+    return render if isinstance(render, dict) else {}
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
 
 
 def gallery_cmd(

@@ -3,12 +3,14 @@
 The picture is computed in row chunks of a fixed size, each chunk by one single-threaded worker
 (a thread pool of ``workers``, with torch's intra-op threads set to 1). Chunks keep memory bounded
 at any size; single-threaded workers degrade gracefully on a busy machine, where nested OpenMP
-pools spin and collapse. The chunking does not depend on the worker count, so the same call gives
-the same bytes whatever ``workers`` is.
+pools spin and collapse. The chunking does not depend on the worker count, and how outputs map to
+colours is fixed once for the whole picture before the chunks (see :func:`paint`), so the same
+call gives the same bytes whatever ``workers`` is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -19,9 +21,11 @@ import torch
 from torch import nn
 
 from ..errors import SpecError, TooLargeError
-from .color import COLORS, to_uint8, to_unit
+from .color import COLORS, colormap_lut, to_uint8, to_unit
 
 INPUTS = ("xy", "xyr", "xyrz")
+OUTPUTS = ("uint8", "float", "raw")
+PREPASS_SIDE = 64  # the coarse grid that finds the output range of an unbounded net
 CHUNK_PIXELS = 16384  # ~16k pixels × 16 floats = 1 MiB per activation buffer: stays in L2/L3
 MAX_SIDE = 65536
 
@@ -80,11 +84,22 @@ def input_count(inputs: str, z_dim: int) -> int:
 
 
 def infer_inputs(net: nn.Module) -> int:
-    """The input dimension of ``net``: the ``in_features`` of its first ``Linear``."""
+    """The input dimension of ``net``: the ``in_features`` of its first ``Linear`` (in a traced or
+    scripted module too); ``SpecError`` if it has none (then give ``paint`` its ``inputs=``)."""
     for module in net.modules():
         if isinstance(module, nn.Linear):
             return module.in_features
-    raise SpecError("cannot tell the network's input count: it has no nn.Linear layer")
+        if _script_name(module) == "Linear" and getattr(module, "weight", None) is not None:
+            return int(module.weight.shape[1])
+    raise SpecError("cannot tell the network's input count: it has no nn.Linear layer; give "
+                    "inputs='xy' (2), 'xyr' (3) or 'xyrz' with z=… (3 + len(z))")
+
+
+def _script_name(module: nn.Module) -> str | None:
+    """The class name a traced or scripted submodule was made from (``None`` for plain ones)."""
+    if isinstance(module, torch.jit.ScriptModule):
+        return getattr(module, "original_name", None)
+    return None
 
 
 # -- the forward pass as a list of in-place steps ------------------------------------------
@@ -166,11 +181,41 @@ def run_steps(steps: list, x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def _signed_output(net: nn.Module) -> bool:
+def output_bounds(net: nn.Module) -> tuple[float, float] | None:
+    """The range of ``net``'s output activation (its last module), or ``None`` if it is unbounded
+    or unknown: Sigmoid (0, 1); Tanh, Softsign and Sin (−1, 1); Hardtanh its own (min, max)
+    (ReLU6: (0, 6))."""
     from ..layers import Sin
 
     last = list(net.modules())[-1]
-    return isinstance(last, (nn.Tanh, Sin, nn.Hardtanh, nn.Softsign))
+    name = _script_name(last) or type(last).__name__
+    if isinstance(last, nn.Sigmoid) or name == "Sigmoid":
+        return 0.0, 1.0
+    if isinstance(last, (nn.Tanh, nn.Softsign, Sin)) or name in ("Tanh", "Softsign", "Sin"):
+        return -1.0, 1.0
+    if isinstance(last, nn.Hardtanh) or name in ("Hardtanh", "ReLU6"):
+        lo, hi = float(getattr(last, "min_val", -1.0)), float(getattr(last, "max_val", 1.0))
+        if name == "ReLU6" and not isinstance(last, nn.Hardtanh):
+            lo, hi = 0.0, 6.0
+        return (lo, hi) if hi > lo else None
+    return None
+
+
+def check_range(value) -> tuple[float, float]:
+    """``(lo, hi)``: two finite numbers with ``lo < hi`` (``SpecError`` otherwise)."""
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise SpecError(f"range must be two numbers (lo, hi), got {value!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise SpecError(f"range must be two finite numbers with lo < hi, got {value!r}")
+    return lo, hi
+
+
+def _grid_indices(n: int) -> torch.Tensor:
+    """At most ``PREPASS_SIDE`` evenly spaced indices of ``0..n−1``, the first and last included
+    (all of them when ``n <= PREPASS_SIDE``)."""
+    return torch.as_tensor(np.linspace(0, n - 1, min(n, PREPASS_SIDE)).round().astype(np.int64))
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -189,120 +234,212 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float = 1.0,
           center: Sequence[float] = (0.0, 0.0), raw_coords: bool = False, inputs: str | None = None,
-          z: Sequence[float] | None = None, seed: int = 0, color: str = "rgb", fast: bool = False,
-          device: str | torch.device | None = "auto", workers: int | None = None,
-          chunk_pixels: int = CHUNK_PIXELS, output: str = "uint8",
+          z: Sequence[float] | None = None, seed: int = 0, color: str | None = None,
+          cmap: str | None = None, range: Sequence[float] | None = None,
+          fast: bool = False, device: str | torch.device | None = "auto",
+          workers: int | None = None, chunk_pixels: int = CHUNK_PIXELS, output: str = "uint8",
           progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Paint ``net`` as an image: each pixel's coordinates in, its colour out.
 
+    Any net paints: 3 outputs as colour, 1 as gray (or through a colormap), whatever its output
+    activation. Its outputs ``v`` map to [0, 1] by ``(v − lo) / (hi − lo)``, then are clipped:
+
+    - ``range=(lo, hi)`` when given;
+    - else the output activation's own range, read from the net's last module: Sigmoid as is
+      (0, 1); Tanh, Softsign and Sin (−1, 1), i.e. ``(v + 1) / 2``; Hardtanh its (min, max);
+    - else (identity, ReLU, any other last module): the minimum and maximum of all channels
+      over a coarse pre-pass, the net evaluated at the image's own pixels on a grid of at most
+      64 × 64 evenly spaced rows and columns (the first and last included: every pixel of an
+      image up to 64²). A constant output maps to 0.5. The range is found once, before the
+      picture is cut into chunks, so workers and chunk sizes give the same bytes.
+
     Arguments:
-        net: a module mapping `(N, d)` coordinates to `(N, C)` outputs (``C`` = 3 for rgb/hsv,
-            1 for gray); ``d`` = 2 (x, y), 3 (x, y, r) or 3 + len(z) (x, y, r, z…).
+        net: a module mapping `(N, d)` coordinates to `(N, C)` outputs; ``d`` = 2 (x, y),
+            3 (x, y, r) or 3 + len(z) (x, y, r, z…).
         size: ``N``, ``"WxH"`` or ``(W, H)``.
         scale: zoom: the shorter side spans ``scale`` units (the article's ×0.01 is ``0.01``).
         center: `(x, y)` of the image centre (pan).
         raw_coords: feed pixel indices 0..size−1 instead of normalised coordinates.
-        inputs: ``"xy"``, ``"xyr"`` or ``"xyrz"``; ``None`` picks by the net's input count.
+        inputs: ``"xy"``, ``"xyr"`` or ``"xyrz"``; ``None`` picks by the net's input count (the
+            first ``nn.Linear``'s; a module without one needs ``inputs``, and ``z`` for xyrz).
         z: `(z_dim,)` latent vector, the same for every pixel; ``None`` draws it from ``seed``
             (uniform in [−1, 1]).
-        color: ``rgb``, ``gray`` or ``hsv``.
+        color: ``rgb`` or ``hsv`` (3 outputs), ``gray`` (1 output); ``None``: rgb for a
+            3-output net, gray for a 1-output one.
+        cmap: a matplotlib colormap name (``viridis``, ``magma``…): a 1-output net's mapped
+            values through it to RGB.
+        range: ``(lo, hi)``: the outputs that map to 0 and 1 (others are clipped).
         fast: compute tanh as a folded sigmoid (error < 1e-6; no 8-bit value moves by more than 1).
         device: ``auto``, ``cpu`` or ``cuda``.
         workers: CPU worker threads (default: the number of cores).
-        output: ``"uint8"`` (pixels) or ``"float"`` (the net's outputs mapped to [0, 1] as float32,
-            before colour conversion and 8-bit rounding: for measuring).
+        output: ``"uint8"`` (pixels); ``"float"`` (the outputs mapped to [0, 1] as float32,
+            before colour conversion, colormap and 8-bit rounding: for measuring); ``"raw"``
+            (the net's outputs as float32, unmapped, any number of channels).
         progress: called as ``progress(done_pixels, total_pixels)``.
 
     Returns:
-        `(H, W, C)` uint8 array (``C`` = 3, or 1 for gray), or float32 with ``output="float"``.
+        `(H, W, C)` uint8 array (``C`` = 3, or 1 for gray), or float32 with ``output="float"``
+        (``C`` = the net's outputs) or ``output="raw"``.
     """
     width, height = parse_size(size)
-    if color not in COLORS:
+    if color is not None and color not in COLORS:
         raise SpecError(f"color must be one of {', '.join(COLORS)}, got {color!r}")
+    if output not in OUTPUTS:
+        raise SpecError(f"output must be one of {', '.join(map(repr, OUTPUTS))}, got {output!r}")
+    lut = colormap_lut(cmap) if cmap is not None else None
+    if cmap is not None and color in ("rgb", "hsv"):
+        raise SpecError(f"cmap colours a 1-output net, color {color!r} paints 3 outputs: "
+                        "give one of them")
+    fixed = check_range(range) if range is not None else None
     if not (math.isfinite(scale) and scale > 0):
         raise SpecError(f"scale must be a positive finite number, got {scale!r}")
     center = tuple(float(c) for c in center)
     if len(center) != 2 or not all(math.isfinite(c) for c in center):
         raise SpecError(f"center must be two finite numbers X,Y, got {center!r}")
-    d = infer_inputs(net)
-    if inputs is None:
-        inputs = "xy" if d == 2 else "xyr" if d == 3 else "xyrz"
-    if inputs not in INPUTS:
+    if inputs is not None and inputs not in INPUTS:
         raise SpecError(f"inputs must be one of {', '.join(INPUTS)}, got {inputs!r}")
-    if inputs == "xyrz":
-        z_vec = (np.random.default_rng([seed, 1]).uniform(-1.0, 1.0, d - 3) if z is None
-                 else np.asarray(z, dtype=np.float64).reshape(-1))
-        if z_vec.size + 3 != d:
-            raise SpecError(f"the net takes {d} inputs, so z must have {d - 3} entries, got {z_vec.size}")
-    else:
-        z_vec = np.zeros(0)
-        if input_count(inputs, 0) != d:
-            raise SpecError(f"inputs {inputs!r} gives {input_count(inputs, 0)} values but the net takes {d}")
+    d, inputs, z_vec = _resolve_inputs(net, inputs, z, seed)
     dev = resolve_device(device)
-    out_channels = 1 if color == "gray" else 3
-    if output not in ("uint8", "float"):
-        raise SpecError(f"output must be 'uint8' or 'float', got {output!r}")
-    as_float = output == "float"
-    check_fits_in_memory(width, height, out_channels * (4 if as_float else 1))
 
     xs, ys = pixel_axes(width, height, scale=scale, center=center, raw_coords=raw_coords)
     xs_t = torch.as_tensor(xs, dtype=torch.float32, device=dev)
     ys_t = torch.as_tensor(ys, dtype=torch.float32, device=dev)
     z_t = torch.as_tensor(z_vec, dtype=torch.float32, device=dev)
-    image = np.empty((height, width, out_channels), dtype=np.float32 if as_float else np.uint8)
-    flat = torch.from_numpy(image).view(-1, out_channels)
     steps = compile_steps(net, fast=fast, device=dev)
-    signed = _signed_output(net)
-    was_training = net.training
-    net.eval()
+    if lut is not None:
+        lut = lut.to(dev)
 
-    rows_per_chunk = max(1, chunk_pixels // width)
-    chunks = [(r, min(r + rows_per_chunk, height)) for r in range(0, height, rows_per_chunk)]
-
-    def work(chunk: tuple[int, int]) -> int:
-        r0, r1 = chunk
-        n = (r1 - r0) * width
-        with torch.inference_mode():
-            yy = ys_t[r0:r1].repeat_interleave(width)
-            xx = xs_t.repeat(r1 - r0)
-            cols = [xx, yy]
-            if inputs != "xy":
-                cols.append(torch.sqrt(xx * xx + yy * yy))
-            feats = torch.stack(cols, dim=1)
-            if z_t.numel():
-                feats = torch.cat([feats, z_t.expand(n, -1)], dim=1)
-            out = run_steps(steps, feats) if steps is not None else net(feats.to(dtype=_net_dtype(net)))
-            if out.ndim != 2 or out.shape[1] not in (1, 3) or (out.shape[1] == 1) != (color == "gray"):
-                raise SpecError(f"color {color!r} needs {out_channels} output(s), the net gives "
-                                f"{tuple(out.shape[1:])}")
-            unit = to_unit(out.float(), signed)
-            pixels = unit if as_float else to_uint8(unit, color)
-            flat[r0 * width: r1 * width].copy_(pixels.cpu())
-        return n
+    def evaluate(xx: torch.Tensor, yy: torch.Tensor) -> torch.Tensor:
+        """The net's `(n, C)` float32 outputs at the points (xx, yy)."""
+        cols = [xx, yy]
+        if inputs != "xy":
+            cols.append(torch.sqrt(xx * xx + yy * yy))
+        feats = torch.stack(cols, dim=1)
+        if z_t.numel():
+            feats = torch.cat([feats, z_t.expand(feats.shape[0], -1)], dim=1)
+        out = run_steps(steps, feats) if steps is not None else net(feats.to(dtype=_net_dtype(net)))
+        if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != feats.shape[0]:
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise SpecError(f"the net must map ({feats.shape[0]}, {d}) coordinates to "
+                            f"({feats.shape[0]}, C) outputs, it gives {shape}")
+        return out.float()
 
     n_workers = 1 if dev.type != "cpu" else max(1, workers or os.cpu_count() or 1)
-    done = 0
+    was_training = net.training
+    net.eval()
     try:
-        if n_workers == 1 and dev.type != "cpu":
-            for chunk in chunks:
-                done += work(chunk)
-                if progress:
-                    progress(done, width * height)
-        else:
-            from ..threads import one_torch_thread
+        from ..threads import one_torch_thread
 
-            with one_torch_thread(), ThreadPoolExecutor(max_workers=n_workers) as pool:
-                try:
-                    for n in pool.map(work, chunks):
-                        done += n
-                        if progress:
-                            progress(done, width * height)
-                except BaseException:  # Ctrl-C, an error, a progress callback that stops us:
-                    pool.shutdown(wait=True, cancel_futures=True)  # skip the chunks not begun
-                    raise
+        with one_torch_thread() if dev.type == "cpu" else contextlib.nullcontext():
+            # the pre-pass: the output count, and the range of an unbounded output (one pixel
+            # does for the count when the range is known)
+            known = fixed or output_bounds(net)
+            with torch.inference_mode():
+                ix = _grid_indices(width if known is None else 1).to(dev)
+                iy = _grid_indices(height if known is None else 1).to(dev)
+                probe = evaluate(xs_t[ix].repeat(len(iy)), ys_t[iy].repeat_interleave(len(ix)))
+            n_out = probe.shape[1]
+            color = _resolve_color(color, cmap, n_out, output)
+            lo, hi = known or _finite_range(probe)
+            del probe
+            as_float = output != "uint8"
+            channels = n_out if as_float else 3 if lut is not None else n_out
+            check_fits_in_memory(width, height, channels * (4 if as_float else 1))
+            image = np.empty((height, width, channels), dtype=np.float32 if as_float else np.uint8)
+            flat = torch.from_numpy(image).view(-1, channels)
+
+            def work(chunk: tuple[int, int]) -> int:
+                r0, r1 = chunk
+                with torch.inference_mode():
+                    out = evaluate(xs_t.repeat(r1 - r0), ys_t[r0:r1].repeat_interleave(width))
+                    if output == "raw":
+                        pixels = out
+                    else:
+                        unit = to_unit(out, lo, hi)
+                        pixels = unit if as_float else to_uint8(unit, color, lut)
+                    flat[r0 * width: r1 * width].copy_(pixels.cpu())
+                return (r1 - r0) * width
+
+            rows_per_chunk = max(1, chunk_pixels // width)
+            chunks = [(r, min(r + rows_per_chunk, height))
+                      for r in np.arange(0, height, rows_per_chunk).tolist()]
+            done = 0
+            if n_workers == 1 and dev.type != "cpu":
+                for chunk in chunks:
+                    done += work(chunk)
+                    if progress:
+                        progress(done, width * height)
+            else:
+                with ThreadPoolExecutor(max_workers=n_workers) as pool:
+                    try:
+                        for n in pool.map(work, chunks):
+                            done += n
+                            if progress:
+                                progress(done, width * height)
+                    except BaseException:  # Ctrl-C, an error, a progress callback that stops us:
+                        pool.shutdown(wait=True, cancel_futures=True)  # skip the chunks not begun
+                        raise
     finally:
         net.train(was_training)
     return image if as_float else image.view(PaintedImage)
+
+
+def _resolve_inputs(net: nn.Module, inputs: str | None, z, seed: int) -> tuple[int, str, np.ndarray]:
+    """``(d, inputs, z)``: the net's input count, the coordinate features, the latent vector."""
+    z_given = None if z is None else np.asarray(z, dtype=np.float64).reshape(-1)
+    try:
+        d = infer_inputs(net)
+    except SpecError:
+        if inputs is None:
+            raise
+        if inputs == "xyrz" and z_given is None:
+            raise SpecError("the net has no nn.Linear to tell its input count: with "
+                            "inputs='xyrz' give z=… too (the net takes 3 + len(z) inputs)") from None
+        d = input_count(inputs, 0 if z_given is None else z_given.size)
+    if inputs is None:
+        inputs = "xy" if d == 2 else "xyr" if d == 3 else "xyrz"
+    if inputs == "xyrz":
+        if d < 4:
+            raise SpecError(f"inputs 'xyrz' needs a net of at least 4 inputs, the net takes {d}")
+        z_vec = (np.random.default_rng([seed, 1]).uniform(-1.0, 1.0, d - 3) if z_given is None
+                 else z_given)
+        if z_vec.size + 3 != d:
+            raise SpecError(f"the net takes {d} inputs, so z must have {d - 3} entries, got {z_vec.size}")
+        if not np.isfinite(z_vec).all():
+            raise SpecError("every entry of z must be a finite number")
+    else:
+        z_vec = np.zeros(0)
+        if input_count(inputs, 0) != d:
+            raise SpecError(f"inputs {inputs!r} gives {input_count(inputs, 0)} values but the net takes {d}")
+    return d, inputs, z_vec
+
+
+def _resolve_color(color: str | None, cmap: str | None, n_out: int, output: str) -> str:
+    """The colour mode for a net of ``n_out`` outputs (``SpecError`` naming the fix)."""
+    if output == "raw":
+        return color or "rgb"
+    if n_out not in (1, 3):
+        raise SpecError(f"the net gives {n_out} outputs; paint shows 1 (gray, or cmap=…) or 3 "
+                        "(rgb, hsv); output='raw' returns any number")
+    if cmap is not None and n_out != 1:
+        raise SpecError(f"cmap colours a 1-output net, the net gives {n_out}: drop cmap "
+                        "(3 outputs paint as rgb or hsv)")
+    if color is None:
+        return "rgb" if n_out == 3 else "gray"
+    need = 1 if color == "gray" else 3
+    if need != n_out:
+        fix = "use color='rgb' or 'hsv'" if color == "gray" else "use color='gray' or cmap=…"
+        raise SpecError(f"color {color!r} needs {need} output{'s' * (need > 1)}, the net gives "
+                        f"{n_out}: {fix}")
+    return color
+
+
+def _finite_range(values: torch.Tensor) -> tuple[float, float]:
+    """The min and max of the finite ``values`` (0, 0 if there are none: every pixel 0.5)."""
+    finite = values[torch.isfinite(values)]
+    if finite.numel() == 0:
+        return 0.0, 0.0
+    return float(finite.min().item()), float(finite.max().item())
 
 
 class PaintedImage(np.ndarray):
