@@ -126,3 +126,20 @@ def test_the_surface_figure_shows_every_training_point_by_class():
     titles = [a.get_title() for a in fig.axes]
     assert any("section x2 = " in t and "mid" not in t for t in titles)
     assert any(f"a constant classifier: {res.baseline:.3f}" in t for t in titles)
+
+
+def test_widths_is_hiddens_other_name_in_python_and_the_lab():
+    assert FitConfig(widths=[5, 5]) == FitConfig(hidden=[5, 5])
+    assert FitConfig.model_validate({"widths": [3], "task": "surface"}).activation == "tanh"
+    with pytest.raises(Exception, match="not both"):
+        FitConfig(widths=[5], hidden=[3])
+    res = nm.fit(widths=[4], steps=5, restarts=1, n_train=50, n_test=20)
+    assert res.spec.widths == (4,)
+    from fastapi.testclient import TestClient
+
+    from neuromosaic.lab import create_app
+
+    with TestClient(create_app(), base_url="http://127.0.0.1") as c:
+        r = c.post("/api/fit", json={"widths": [4], "steps": 5, "restarts": 1, "n_train": 50, "n_test": 20})
+    assert r.status_code == 200, r.text
+    assert r.json()["metrics"]["test_loss"] == pytest.approx(res.history["test_loss"][-1], rel=1e-5)

@@ -17,6 +17,7 @@ from neuromosaic.fitting.targets import (
     NAMED_TARGETS,
     get_target,
     make_dataset,
+    num_classes,
     parse_expression,
     regression_data,
     surface_data,
@@ -103,8 +104,10 @@ def test_empty_data_set_is_an_error():
 def test_data_sets_are_balanced_and_inside_the_playground(name):
     x, y = make_dataset(name, 400, noise=0.0, seed=3)
     assert x.shape == (400, 2) and y.shape == (400,)
-    assert set(y.unique().tolist()) == {0.0, 1.0}
-    assert 0.3 < float(y.mean()) < 0.7
+    classes = num_classes(name)
+    assert set(y.unique().tolist()) == set(map(float, range(classes)))
+    shares = torch.bincount(y.long()).double() / len(y)
+    assert float(shares.min()) > 0.3 / (classes - 1) and float(shares.max()) < 0.7
     assert float(x.abs().max()) < 1.6
     x2, _ = make_dataset(name, 400, noise=0.0, seed=3)
     assert torch.equal(x, x2)

@@ -47,7 +47,7 @@ def test_bad_options_are_one_line(write_grid, tmp_path, capsys):
                          (["-o", str(tmp_path / "file" / "t.csv")], "is not a directory"),
                          (["-o", str(tmp_path / "t.json")], ".parquet or .csv"),
                          (["--connect-timeout", "0", "--dask", "tcp://127.0.0.1:1"],
-                          "--connect-timeout must be > 0"),
+                          "--connect-timeout must be in (0, 3600"),
                          (["--cell-timeout", "0"], "--cell-timeout must be a positive number"),
                          (["--cell-timeout", "nan"], "--cell-timeout': must be a finite number"),
                          (["--connect-timeout", "inf", "--dask", "tcp://127.0.0.1:1"], "--connect-timeout': must be a finite number"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator, model_validator
 
 from ..errors import SpecError
 from ..plane import check_extent
@@ -45,7 +45,7 @@ class FitConfig(Validated):
         task: ``regression`` (fit ``y = f(x1, x2)``), ``surface`` (the seed's experiment:
             classify points ``(x1, x2, z)`` as on/off the surface ``z = f``) or
             ``classification`` (a 2-D data set).
-        hidden: hidden widths, e.g. ``(6,)`` or ``(64, 64)``.
+        hidden: hidden widths, e.g. ``(6,)`` or ``(64, 64)`` (``widths=`` is the same field).
         activation: hidden activation (see ``neuromosaic.spec.ACTIVATIONS``).
         domain: ``(x0, x1, y0, y1)`` where the points are drawn.
         n_train, n_test: points in the training set and the held-out test set.
@@ -92,6 +92,20 @@ class FitConfig(Validated):
     seed: int = 0
 
     def __init__(self, **data: Any):
+        super().__init__(**data)
+        self._check_target()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recipe(cls, data: Any) -> Any:
+        """``widths`` is another name for ``hidden``; unset fields take the task's recipe."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "widths" in data:
+            if data.get("hidden") is not None:
+                raise ValueError("give hidden or widths (the same thing), not both")
+            data["hidden"] = data.pop("widths")
         task = data.get("task") or "regression"
         if isinstance(task, str) and task in TASK_DEFAULTS:  # pydantic reports a bad task
             recipe = TASK_DEFAULTS[task]
@@ -100,8 +114,7 @@ class FitConfig(Validated):
             for key in ("activation", "init", "steps", "restarts"):
                 if data.get(key) is None:
                     data[key] = recipe[key]
-        super().__init__(**data)
-        self._check_target()
+        return data
 
     @field_validator("hidden", mode="before")
     @classmethod
