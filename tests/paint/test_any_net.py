@@ -6,6 +6,7 @@ convention (the shorter side spans [−0.5, 0.5] at pixel centres), the net eval
 in float64, the range of an unbounded output as the min and max over the image's own pixels
 (what the documented 64 × 64 pre-pass sees for an image up to 64²)."""
 
+import io
 import json
 
 import matplotlib
@@ -17,7 +18,7 @@ from torch import nn
 
 import neuromosaic as nm
 from neuromosaic.cli.app import main
-from neuromosaic.errors import SpecError
+from neuromosaic.errors import NeuromosaicError, SpecError
 from neuromosaic.layers import Sin
 from neuromosaic.painting import PaintConfig
 from neuromosaic.painting.render import output_bounds, paint
@@ -290,3 +291,92 @@ def test_cli_errors_are_one_line(tmp_path, capsys, args, needle):
 def test_paint_default_color_follows_the_outputs():
     assert nm.paint(relu_net(3), 8).shape == (8, 8, 3)
     assert nm.paint(relu_net(1), 8).shape == (8, 8, 1)
+
+
+# -- one range for a whole picture: PaintConfig, the canvas's tiles, animations --------------
+
+def _identity_cfg(**kw):
+    from neuromosaic.painting import PaintConfig
+
+    return PaintConfig(size=32, layers=3, width=8, out_activation="identity", color="gray", seed=4, **kw)
+
+
+def test_config_range_is_the_raw_outputs_extent_or_none_when_bounded():
+    from neuromosaic.painting import PaintConfig, render_config
+    from neuromosaic.painting.config import config_range
+    from neuromosaic.painting.render import paint
+
+    assert config_range(PaintConfig(size=32)) is None  # sigmoid
+    cfg = _identity_cfg()
+    raw = paint(cfg.net_spec().build(), 32, color="gray", output="raw")
+    assert config_range(cfg) == pytest.approx((float(raw.min()), float(raw.max())), rel=1e-6)
+    # the picture painted with its own range given is the picture painted without it
+    assert np.array_equal(render_config(cfg), render_config(cfg.replace(range=config_range(cfg))))
+
+
+def test_cmap_and_range_are_config_fields_that_survive_a_png(tmp_path):
+    from neuromosaic.io.png import read_png_metadata
+    from neuromosaic.painting import PaintConfig, config_from_metadata, png_bytes, render_config
+
+    cfg = PaintConfig(size=24, out_activation="identity", cmap="magma", range=(-1, 2), seed=1)
+    assert cfg.color == "gray" and cfg.range == (-1.0, 2.0)
+    img = render_config(cfg)
+    assert img.shape == (24, 24, 3)
+    back = config_from_metadata(read_png_metadata(png_bytes(img, cfg)))
+    assert back == cfg and np.array_equal(render_config(back), img)
+    with pytest.raises(NeuromosaicError, match="range"):
+        PaintConfig(range=(2, 1))
+    with pytest.raises(NeuromosaicError, match="cmap"):
+        PaintConfig(cmap="no-such-map")
+
+
+def test_canvas_tiles_with_the_lab_range_tile_the_plane_of_an_unbounded_net():
+    """Two tiles (scale = tile width, centre = tile centre) with the range the lab gives for the
+    base view equal one painting of both with that range: the canvas shows one picture."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*httpx.*")
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from neuromosaic.lab import create_app
+    from neuromosaic.painting import PaintConfig, render_config
+
+    q = {"layers": 3, "width": 8, "out_activation": "identity", "color": "gray", "seed": 4, "size": 32}
+    with TestClient(create_app(), base_url="http://127.0.0.1") as c:
+        rng = c.get("/api/paint/range", params=q).json()["range"]
+        assert c.get("/api/paint/range", params={**q, "out_activation": "sigmoid"}).json()["range"] is None
+
+        def tile(cx):
+            r = c.get("/api/paint.png", params={**q, "size": 16, "scale": 0.5, "center": f"{cx},0",
+                                                 "range": f"{rng[0]},{rng[1]}"})
+            assert r.status_code == 200, r.text
+            return np.asarray(Image.open(io.BytesIO(r.content)).convert("L"))
+
+        left, right = tile(-0.25), tile(0.25)
+    whole = render_config(PaintConfig(size="32x16", layers=3, width=8, out_activation="identity",
+                                      color="gray", seed=4, scale=0.5, range=tuple(rng)))[..., 0]
+    assert np.array_equal(np.concatenate([left, right], axis=1), whole)
+    assert rng == pytest.approx(list(_config_range(q)), rel=1e-6)
+
+
+def _config_range(q):
+    from neuromosaic.painting import PaintConfig
+    from neuromosaic.painting.config import config_range
+
+    return config_range(PaintConfig(**q))
+
+
+def test_a_zoom_of_an_unbounded_net_maps_every_frame_with_the_first_frames_range():
+    from neuromosaic.painting.animate import zoom
+    from neuromosaic.painting.config import config_range
+    from neuromosaic.painting.render import paint
+
+    cfg = _identity_cfg()
+    frames = list(zoom(cfg, frames=3, factor=0.1, workers=1))
+    rng = config_range(cfg)
+    net = cfg.net_spec().build()
+    for k, frame in enumerate(frames):
+        s = cfg.scale * 0.1 ** (k / 2)
+        want = paint(net, 32, scale=s, color="gray", range=rng, inputs=cfg.inputs, workers=1)
+        assert np.array_equal(frame, want), k

@@ -85,7 +85,7 @@ def paint_cmd(
     Any saved net paints too: neuromosaic paint --weights net.safetensors -o net.png --cmap viridis
     """
     from ..io.atomic import check_writable
-    from ..io.png import read_png_metadata, write_png
+    from ..io.png import write_png
     from ..painting.color import colormap_lut
     from ..painting.render import paint, resolve_device
 
@@ -125,24 +125,20 @@ def paint_cmd(
                            "color": color, "cmap": cmap, "range": rng, "fast": cfg.fast}}
         z = cfg.latent() if into else None
     else:
-        stored = _stored_render(read_png_metadata(from_png)) if from_png is not None else {}
-        if cmap is None and color is None:
-            cmap = stored.get("cmap")
-        if rng is None:
-            rng = stored.get("range")
         if cmap is not None and color is None:
             color = "gray"  # a built net gets one output for the colormap
         cfg = build_config(from_png=from_png, recipe=recipe, size=size, inputs=inputs,
                            scale=scale, center=center, raw_coords=raw_coords, color=color,
                            seed=seed, device=device, fast=fast, **net_options)
+        changes = {k: v for k, v in (("cmap", cmap), ("range", rng)) if v is not None}
+        if changes:  # the config carries them, so --from re-renders the same bytes
+            cfg = cfg.replace(**changes)
+        cmap, rng = cfg.cmap, cfg.range
         spec = cfg.net_spec()
         dev = resolve_device(cfg.device)
         net = spec.build(device=dev)
         paint_inputs, color, z = cfg.inputs, cfg.color, cfg.latent()
         meta = cfg.metadata()
-        extras = {k: v for k, v in (("cmap", cmap), ("range", rng)) if v is not None}
-        if extras:
-            meta["render"] = extras
     w, h = cfg.size
     start = time.perf_counter()
     with progress_bar("painting", enabled=not quiet and w * h >= 2_000_000) as update:
@@ -186,12 +182,6 @@ def parse_range(text: str, what: str = "--range") -> list[float]:
     if not lo < hi:
         raise SpecError(f"{what} must be LO,HI with LO < HI, got {text!r}")
     return [lo, hi]
-
-
-def _stored_render(meta: dict) -> dict:
-    """The ``cmap`` and ``range`` a PNG's chunk records beside its config (checked by paint)."""
-    render = meta.get("render")
-    return render if isinstance(render, dict) else {}
 
 
 def _version() -> str:

@@ -49,6 +49,9 @@ class PaintQuery(BaseModel):
     seed: int = 0
     fast: bool = Field(False, description="fast tanh (8-bit values move by at most 1)")
     device: str = Field("auto", description="auto | cpu | cuda")
+    cmap: str | None = Field(None, description="a matplotlib colormap for a 1-output net (implies gray)")
+    range: str | None = Field(None, description="LO,HI: the outputs shown as 0 and 1 (default: the "
+                                                "output activation's range, or the picture's own)")
     download: bool = Field(False, description="full PNG compression, as an attachment")
 
     def config(self) -> PaintConfig:
@@ -57,6 +60,9 @@ class PaintQuery(BaseModel):
         fields["widths"] = fields["widths"] or None
         fields["bias_init"] = fields["bias_init"] or None
         fields["z"] = parse_floats(fields["z"], "z")
+        fields["range"] = parse_floats(fields["range"], "range") if fields["range"] else None
+        if fields["cmap"] and fields["color"] == "rgb":  # a colour map colours one output
+            fields["color"] = "gray"
         return PaintConfig(**fields)
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from ..io.png import encode_png
 from ..painting import RECIPES, PaintConfig, png_bytes, render_config
 from ..painting.color import COLORS
+from ..painting.config import config_range
 from ..painting.render import INPUTS, input_count
 from ..spec import ACTIVATIONS
 from .compute import cancel_point, check_cap
@@ -65,6 +66,19 @@ async def paint_png(request: Request, query: Annotated[PaintQuery, Query()]) -> 
     if query.download:
         headers["Content-Disposition"] = f'attachment; filename="neuromosaic-seed{cfg.seed}.png"'
     return Response(body, media_type="image/png", headers=headers)
+
+
+@router.get("/api/paint/range")
+async def paint_range(request: Request, query: Annotated[PaintQuery, Query()]) -> dict:
+    """``{"range": [lo, hi] | null}``: the output range this picture maps to colours
+    (:func:`~neuromosaic.painting.config.config_range`; null for a bounded output activation).
+    The infinite canvas asks once for its base view and sends it with every tile, so tiles at
+    every zoom map outputs alike."""
+    cfg = query.config()
+    lab = request.app.state.lab
+    check_paint_caps(cfg, lab.limits)
+    rng = await lab.runner.run(config_range, cfg)
+    return {"range": None if rng is None else [float(rng[0]), float(rng[1])]}
 
 
 @router.get("/api/paint/options")

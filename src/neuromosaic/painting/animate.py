@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..errors import SpecError
-from .config import PaintConfig
+from .config import PaintConfig, config_range
 from .render import paint, resolve_device
 
 MODES = ("walk", "zoom", "morph")
@@ -52,10 +52,12 @@ def latent_walk(cfg: PaintConfig, *, frames: int = 96, keyframes: int = 4,
     dev = resolve_device(cfg.device)
     net = cfg.net_spec().build(device=dev)
     keys = np.random.default_rng([cfg.seed, 2]).uniform(-1.0, 1.0, (keyframes, cfg.z_dim))
+    rng = config_range(cfg.replace(z=tuple(catmull_rom_loop(keys, 0.0))), net=net)  # frame 0's, for all
     for f in range(frames):
         z = catmull_rom_loop(keys, keyframes * f / frames)
         yield paint(net, cfg.size, scale=cfg.scale, center=cfg.center, raw_coords=cfg.raw_coords,
-                    inputs="xyrz", z=z, color=cfg.color, fast=cfg.fast, device=dev, workers=workers)
+                    inputs="xyrz", z=z, color=cfg.color, cmap=cfg.cmap, range=rng, fast=cfg.fast,
+                    device=dev, workers=workers)
 
 
 def zoom(cfg: PaintConfig, *, frames: int = 96, factor: float = 0.01,
@@ -67,11 +69,12 @@ def zoom(cfg: PaintConfig, *, frames: int = 96, factor: float = 0.01,
         raise SpecError(f"zoom factor must be a positive number, got {factor}")
     dev = resolve_device(cfg.device)
     net = cfg.net_spec().build(device=dev)
+    rng = config_range(cfg, net=net)  # the first frame's range, for every frame
     for f in range(frames):
         s = cfg.scale * factor ** (f / (frames - 1))
         yield paint(net, cfg.size, scale=s, center=cfg.center, raw_coords=cfg.raw_coords,
-                    inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, fast=cfg.fast,
-                    device=dev, workers=workers)
+                    inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, cmap=cfg.cmap, range=rng,
+                    fast=cfg.fast, device=dev, workers=workers)
 
 
 def seed_morph(cfg: PaintConfig, *, frames: int = 96, keyframes: int = 4,
@@ -87,6 +90,7 @@ def seed_morph(cfg: PaintConfig, *, frames: int = 96, keyframes: int = 4,
     nets = [base.replace(seed=cfg.seed + i).build(device=dev) for i in range(keyframes)]
     params = [[p.detach().clone() for p in n.parameters()] for n in nets]
     net = nets[0]
+    rng = config_range(cfg, net=net)  # the first net's range, for every frame
     for f in range(frames):
         t = keyframes * f / frames
         i, u = int(t) % keyframes, t - int(t)
@@ -96,8 +100,8 @@ def seed_morph(cfg: PaintConfig, *, frames: int = 96, keyframes: int = 4,
             for p, pa, pb in zip(net.parameters(), a, b, strict=True):
                 p.copy_(math.cos(theta) * pa + math.sin(theta) * pb)
         yield paint(net, cfg.size, scale=cfg.scale, center=cfg.center, raw_coords=cfg.raw_coords,
-                    inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, fast=cfg.fast,
-                    device=dev, workers=workers)
+                    inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, cmap=cfg.cmap, range=rng,
+                    fast=cfg.fast, device=dev, workers=workers)
 
 
 def frames_for(mode: str, cfg: PaintConfig, **kwargs) -> Iterator[np.ndarray]:

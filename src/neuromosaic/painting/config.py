@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import ConfigDict, field_validator, model_validator
 
+from ..errors import SpecError
 from ..spec import ActivationName, BiasInitName, BiasName, InitName, NetSpec, Validated
 from .color import COLORS
 from .render import INPUTS, input_count, parse_size
@@ -44,6 +45,42 @@ class PaintConfig(Validated):
     seed: int = 0
     fast: bool = False
     device: str = "auto"
+    cmap: str | None = None
+    range: tuple[float, float] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cmap_is_gray(cls, data: Any) -> Any:
+        """A colour map colours one output: ``cmap`` without a ``color`` means gray."""
+        if isinstance(data, dict) and data.get("cmap") is not None and data.get("color") is None:
+            data = {**data, "color": "gray"}
+        return data
+
+    @field_validator("cmap")
+    @classmethod
+    def _cmap(cls, v: str | None) -> str | None:
+        if v is not None:
+            from .color import colormap_lut
+
+            try:
+                colormap_lut(v)
+            except SpecError as exc:
+                raise ValueError(str(exc).removeprefix("cmap ")) from None
+        return v
+
+    @field_validator("range", mode="before")
+    @classmethod
+    def _range(cls, v):
+        if isinstance(v, str):
+            v = [p for p in v.replace(" ", "").split(",") if p]
+        if v is None:
+            return v
+        from .render import check_range
+
+        try:
+            return check_range(v)
+        except SpecError as exc:
+            raise ValueError(str(exc).removeprefix("range ")) from None
 
     @field_validator("size", mode="before")
     @classmethod
@@ -178,8 +215,23 @@ def render_config(cfg: PaintConfig, *, progress=None, workers: int | None = None
     dev = resolve_device(cfg.device)
     net = cfg.net_spec().build(device=dev)
     return paint(net, cfg.size, scale=cfg.scale, center=cfg.center, raw_coords=cfg.raw_coords,
-                 inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, fast=cfg.fast,
-                 device=dev, workers=workers, progress=progress)
+                 inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, cmap=cfg.cmap,
+                 range=cfg.range, fast=cfg.fast, device=dev, workers=workers, progress=progress)
+
+
+def config_range(cfg: PaintConfig, *, net=None) -> tuple[float, float] | None:
+    """The output range ``cfg``'s picture maps to colours: ``cfg.range`` if given, ``None`` for
+    a bounded output activation (sigmoid, tanh, …), else the range the net reaches over the
+    picture's own view (:func:`~.render.picture_range`). Pass it as ``range`` to every tile of
+    an infinite canvas or frame of an animation, so they all map outputs alike."""
+    from .render import picture_range, resolve_device
+
+    if cfg.range is not None:
+        return tuple(cfg.range)
+    dev = resolve_device(cfg.device)
+    net = net if net is not None else cfg.net_spec().build(device=dev)
+    return picture_range(net, cfg.size, scale=cfg.scale, center=cfg.center,
+                         raw_coords=cfg.raw_coords, inputs=cfg.inputs, z=cfg.latent(), device=dev)
 
 
 def png_bytes(image: np.ndarray, cfg: PaintConfig) -> bytes:

@@ -434,6 +434,25 @@ def _resolve_color(color: str | None, cmap: str | None, n_out: int, output: str)
     return color
 
 
+def picture_range(net: nn.Module, size=512, *, scale: float = 1.0, center=(0.0, 0.0),
+                  raw_coords: bool = False, inputs: str | None = None, z=None,
+                  device="auto") -> tuple[float, float] | None:
+    """The range :func:`paint` maps an unbounded output from: the min and max of the net's
+    outputs over the picture's view (a raster of at most ``PREPASS_SIDE``² of its pixels, the
+    pre-pass :func:`paint` itself runs); ``None`` when the output activation is bounded
+    (:func:`output_bounds`)."""
+    if output_bounds(net) is not None:
+        return None
+    width, height = parse_size(size)
+    # raw coordinates are pixel indices, so a smaller raster would see other coordinates: the
+    # whole picture is evaluated then (once more than painting it costs)
+    small = (width, height) if raw_coords else (min(width, PREPASS_SIDE), min(height, PREPASS_SIDE))
+    raw = paint(net, small, scale=scale, center=center, raw_coords=raw_coords, inputs=inputs, z=z,
+                color=None, device=device, workers=1, output="raw")
+    lo, hi = _finite_range(torch.from_numpy(np.ascontiguousarray(raw)))
+    return (lo, hi) if hi > lo else (lo - 0.5, lo + 0.5)
+
+
 def _finite_range(values: torch.Tensor) -> tuple[float, float]:
     """The min and max of the finite ``values`` (0, 0 if there are none: every pixel 0.5)."""
     finite = values[torch.isfinite(values)]

@@ -19,6 +19,21 @@ async function mount(section, ctx) {
   const g = canvas.getContext("2d");
   let cache = new Map(); // "L/i/j" -> {bitmap|null, abort}
   let inflight = 0, active = false, netKey = "";
+  // The output range every tile maps to colours (null: a bounded output activation; undefined:
+  // not known yet). Asked once per net for the base view, so tiles at every zoom agree.
+  let netRange;
+  function fetchRange() {
+    netRange = undefined;
+    const forNet = netKey, q = tileQuery();
+    q.set("size", String(TILE));
+    fetch(`/api/paint/range?${q}`)
+      .then(async (resp) => {
+        const body = await resp.json();
+        if (!resp.ok) throw new Error(body.detail);
+        if (forNet === netKey) { netRange = body.range; if (active) requestAnimationFrame(draw); }
+      })
+      .catch((e) => status(info, e.message, true));
+  }
   const tileQuery = () => queryOf(Object.fromEntries(Object.keys(NET_DEFAULTS).map((k) => [k, state[k]])), NET_DEFAULTS);
 
   const size = () => ({ W: canvas.clientWidth, H: canvas.clientHeight });
@@ -66,6 +81,7 @@ async function mount(section, ctx) {
   }
 
   function pump(tiles) {
+    if (netRange === undefined) return; // the range comes first
     const wanted = new Set(tiles.map((t) => `${t.L}/${t.i}/${t.j}`));
     for (const [key, entry] of cache) if (!entry.bitmap && !entry.failed && !wanted.has(key)) { entry.abort.abort(); cache.delete(key); }
     for (const t of tiles) {
@@ -75,6 +91,7 @@ async function mount(section, ctx) {
       const q = tileQuery();
       q.set("size", String(TILE)); q.set("fast", "true"); q.set("scale", String(t.S));
       q.set("center", `${(t.i + 0.5) * t.S},${(t.j + 0.5) * t.S}`);
+      if (netRange) q.set("range", netRange.join(","));
       const entry = { bitmap: null, abort: new AbortController() };
       cache.set(key, entry); inflight++;
       const forNet = netKey;
@@ -97,6 +114,7 @@ async function mount(section, ctx) {
   const changedNet = () => {
     for (const entry of cache.values()) entry.abort?.abort();
     cache = new Map(); netKey = tileQuery().toString();
+    fetchRange();
     changedView();
   };
   const zoomAt = (sx, sy, factor) => {
@@ -147,6 +165,7 @@ async function mount(section, ctx) {
     el("div", { class: "view wide" }, box, info),
   );
   netKey = tileQuery().toString();
+  fetchRange();
 
   return {
     query: () => queryOf(state, defaults),
