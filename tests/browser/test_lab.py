@@ -36,6 +36,7 @@ PANELS = {  # panel → (URL state, selector that appears when it has drawn, wha
     "fit": ("#fit?task=classification&target=spiral&layers=3&units=12&speed=20", "#fit-stats[data-step]", _train),
     "towers": ("#towers?n=10&steepness=300", "#towers-status[data-sup-error]", _plotted("#towers-3d")),
     "explain": ("#explain", "#explain-numbers[data-phase]", _plotted("#explain-phase")),
+    "digits": ("#digits?epochs=3", "#digits-count[data-count]", None),
 }
 
 
@@ -163,3 +164,27 @@ def test_explain_point_moves_to_a_click_and_reads_the_phase(page, lab_url):
     page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.9)  # small sigma_w
     page.wait_for_selector("#explain-numbers[data-phase=ordered]", timeout=30_000)
     assert float(new_param(page.url, "sigma_w")) < 1  # the point, and the URL, moved
+
+
+def test_digits_panel_shows_the_image_at_a_clicked_point(page, lab_url):
+    """The plane through three test images: the panel's count is the API's, the image shown at
+    the first mark is that test image, and a click elsewhere shows the image the plane holds
+    there with the class the net predicts."""
+    page.goto(f"{lab_url}/#digits?epochs=3&through=0,3,4")
+    count = int(page.get_attribute("#digits-count[data-count]", "data-count", timeout=60_000))
+    api = httpx.post(f"{lab_url}/api/digits", json={"model": "mlp", "epochs": 3, "through": [0, 3, 4]},
+                     timeout=60).json()
+    assert count == api["regions"]["count"]
+    first = np.array([float(v) for v in page.get_attribute("#digits-image", "data-pixels").split(",")])
+    np.testing.assert_allclose(first, api["images"][0]["pixels"], atol=2e-3)
+    before = page.get_attribute("#digits-image", "data-pixels")
+    box = page.locator("#digits-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.wait_for_function("p => document.querySelector('#digits-image').dataset.pixels !== p", arg=before)
+    mid = np.array([float(v) for v in page.get_attribute("#digits-image", "data-pixels").split(",")])
+    plane = api["plane"]
+    s0, s1, t0, t1 = plane["extent"]
+    s, t = (s0 + s1) / 2, (t0 + t1) / 2
+    want = np.clip(np.array(plane["origin"]) + s * np.array(plane["u"]) + t * np.array(plane["v"]), 0, 1)
+    np.testing.assert_allclose(mid, want, atol=0.02)  # a click lands within a pixel of the centre
+    assert page.get_attribute("#digits-image", "data-predicted") in [str(k) for k in range(10)]

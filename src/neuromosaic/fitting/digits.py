@@ -86,9 +86,10 @@ def _accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def train_digits(kind: str = "mlp", *, epochs: int = 20, lr: float = 3e-3, batch_size: int = 64,
-                 seed: int = 0) -> DigitsRun:
+                 seed: int = 0, progress=None) -> DigitsRun:
     """Train a digits classifier; see :class:`DigitsRun`. Every random draw (split, weights,
-    batches) comes from ``seed``."""
+    batches) comes from ``seed``. ``progress(epoch, epochs)`` is called after every epoch (the
+    lab's cancel point)."""
     if not 1 <= int(epochs) <= 500:
         raise SpecError(f"epochs must be in 1..500, got {epochs}")
     x_tr, y_tr, x_te, y_te = load_digits_split(seed=seed)
@@ -110,6 +111,8 @@ def train_digits(kind: str = "mlp", *, epochs: int = 20, lr: float = 3e-3, batch
         net.eval()
         acc.append(_accuracy(net, xe, ye))
         snaps.append(copy.deepcopy(net.state_dict()))
+        if progress is not None:
+            progress(len(acc) - 1, int(epochs))
     return DigitsRun(net.eval(), kind, acc, snaps, (x_tr, y_tr, x_te, y_te))
 
 
@@ -136,7 +139,7 @@ def pick_images(run: DigitsRun, through: tuple[int, int, int] | None = None) -> 
         return np.array(picks)
     idx = np.asarray(through, dtype=np.int64)
     if idx.shape != (3,) or idx.min() < 0 or idx.max() >= len(x_te) or len(set(idx.tolist())) != 3:
-        raise InputError(f"--through takes three different test-image indices in 0..{len(x_te) - 1}, "
+        raise InputError(f"through takes three different test-image indices in 0..{len(x_te) - 1}, "
                          f"got {list(through)}")
     return idx
 

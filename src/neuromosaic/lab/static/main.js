@@ -7,8 +7,9 @@ import regions from "./regions.js";
 import fit from "./fit.js";
 import towers from "./towers.js";
 import explain from "./explain.js";
+import digits from "./digits.js";
 
-const PANELS = [paint, canvas, regions, fit, towers, explain];
+const PANELS = [paint, canvas, regions, fit, towers, explain, digits];
 const mounted = new Map();
 let current = null;
 
