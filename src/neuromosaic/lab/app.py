@@ -109,7 +109,14 @@ def create_app(limits: Limits | None = None, *, clock=None, allow_hosts=(),
     async def _busy(request: Request, exc: Busy) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
-    from . import routes_digits, routes_explain, routes_fit, routes_paint, routes_regions, routes_towers
+    from . import (
+        routes_digits,
+        routes_explain,
+        routes_fit,
+        routes_paint,
+        routes_regions,
+        routes_towers,
+    )
 
     for module in (routes_paint, routes_regions, routes_fit, routes_towers, routes_explain, routes_digits):
         app.include_router(module.router)
