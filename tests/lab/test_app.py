@@ -12,7 +12,7 @@ from neuromosaic.lab import create_app
 # every route the app has; anything new must be checked for paths taken from the request
 ROUTES = {"/", "/vendor/plotly.min.js", "/static", "/api/paint.png", "/api/paint/options", "/api/regions",
           "/api/fit/ws", "/api/fit/options", "/api/fit", "/api/towers", "/api/explain/phase",
-          "/api/explain/point", "/openapi.json"}
+          "/api/explain/point", "/openapi.json", "/api/paint/range", "/api/digits"}
 
 
 def test_page_and_local_plotly(client):
