@@ -1,0 +1,66 @@
+"""Benchmark: how long commands take to start (issue 11: ``--help`` under 0.5 s, ``bounds`` under
+1 s, both without importing torch), beside ``python -c "import torch"`` measured in the same run,
+and what the first region cut of a fresh process costs over a warm one. Prints markdown.
+
+Run: .venv/bin/python benchmarks/startup.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+FIRST_CUT = """
+import json, time
+import torch
+from torch import nn
+import neuromosaic as nm
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)).double()
+a = time.perf_counter(); nm.linear_regions(net, domain=(-1, 1, -1, 1)); b = time.perf_counter()
+c = time.perf_counter(); nm.linear_regions(net, domain=(-1, 1, -1, 1)); d = time.perf_counter()
+print(json.dumps({"first": b - a, "warm": d - c}))
+"""
+
+
+def wall(argv: list[str], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    cli = str(BIN / "neuromosaic")
+    rows = [
+        ("python -c 'import torch' (baseline)", [sys.executable, "-c", "import torch"]),
+        ("neuromosaic --help", [cli, "--help"]),
+        ("neuromosaic bounds --in-dim 2 --widths 16,16,16", [cli, "bounds", "--in-dim", "2", "--widths", "16,16,16"]),
+    ]
+    print("| command | median wall s | vs import torch |\n|---|---|---|")
+    base = None
+    for name, argv in rows:
+        s = wall(argv, args.repeats)
+        base = base or s
+        print(f"| {name} | {s:.3f} | {s / base:.2f} |")
+    cuts = [json.loads(subprocess.run([sys.executable, "-c", FIRST_CUT], capture_output=True, text=True,
+                                      check=True).stdout) for _ in range(args.repeats)]
+    first = statistics.median(c["first"] for c in cuts)
+    warm = statistics.median(c["warm"] for c in cuts)
+    print(f"\n| first linear_regions of a fresh process ([16, 16], [-1, 1]²) | warm | first − warm |\n"
+          f"|---|---|---|\n| {first:.3f} s | {warm * 1000:.2f} ms | {first - warm:.3f} s |")
+
+
+if __name__ == "__main__":
+    main()
