@@ -229,6 +229,12 @@ class NetSpec(Validated):
             raise ValueError(f"must be in 0..{MAX_SEED} (2**63 - 1), got {v}")
         return v
 
+    def _repr_html_(self) -> str:
+        """Jupyter: architecture, parameter count, init and mean field's χ1 of the init."""
+        from .display import netspec_html
+
+        return netspec_html(self)
+
     @property
     def depth(self) -> int:
         """Number of hidden layers."""

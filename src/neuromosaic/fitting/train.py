@@ -334,6 +334,17 @@ class FitResult:
         net.load_state_dict(states[step])
         return net
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the fit figure beside the metric, its baseline and the run's size."""
+        from ..display import fit_html
+
+        return fit_html(self)
+
+    def _repr_png_(self) -> bytes:
+        from ..display import fit_png
+
+        return fit_png(self)
+
     def plot(self, **kwargs):
         """The summary figure (see ``neuromosaic.figures.fit.plot_fit``)."""
         from ..figures.fit import plot_fit  # drawing lives in figures/

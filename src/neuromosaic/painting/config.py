@@ -186,6 +186,12 @@ class PaintConfig(Validated):
                        out_activation=self.out_activation, init=self.init,
                        bias_init=self.bias_init, bias=self.bias, seed=self.seed)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: a small preview beside the settings and mean field's χ1 of the init."""
+        from ..display import paintconfig_html
+
+        return paintconfig_html(self)
+
     def latent(self) -> tuple[float, ...] | None:
         """The latent vector z (drawn from the seed unless given); ``None`` without z inputs."""
         if self.inputs != "xyrz":

@@ -129,6 +129,12 @@ class DecisionRegions:
         """The net's ``C`` outputs at plane points `(m, 2)`."""
         return self.program.forward(self.plane.to_input(np.asarray(st, np.float64)))
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the pieces in their class colours beside the counts and areas."""
+        from ..display import decision_html
+
+        return decision_html(self)
+
     def plot(self, ax=None, **kw):
         """Pieces coloured by class, the decision boundary, the linear regions' edges (see
         :func:`neuromosaic.figures.regions.plot_decision`)."""

@@ -298,6 +298,17 @@ class Regions:
 
         return json.dumps(self.to_dict(**kwargs), separators=(",", ":"))
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the partition as one raster beside the count and the bounds."""
+        from ..display import regions_html
+
+        return regions_html(self)
+
+    def _repr_png_(self) -> bytes:
+        from ..display import regions_png
+
+        return regions_png(self)
+
     def plot(self, ax=None, color_by: str = "pattern", edges: bool = True, boundary: bool = False, **kw):
         """Draw the partition (one ``PolyCollection``); see :func:`neuromosaic.figures.regions.plot_regions`."""
         from ..figures.regions import plot_regions

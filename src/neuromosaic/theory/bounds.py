@@ -290,6 +290,15 @@ class Bound:
         return f"{self.title} ({KIND_MEANING[self.kind]})"
 
 
+class BoundsTable(list):
+    """The rows of :func:`bounds_table` (a list of :class:`Bound`), shown as a table in Jupyter."""
+
+    def _repr_html_(self) -> str:
+        from ..display import bounds_html
+
+        return bounds_html(self)
+
+
 def bounds_table(n0: int, widths: Sequence[int], *, rank: int | None = None) -> list[Bound]:
     """Every bound on the number of linear regions for ``n0`` inputs and hidden ``widths``.
 
@@ -327,7 +336,7 @@ def bounds_table(n0: int, widths: Sequence[int], *, rank: int | None = None) -> 
             rows.append(Bound("maxout_upper", "upper", maxout_upper(n0, ws[0], rank),
                               f"maxout upper bound (one layer, k={rank})",
                               "Montúfar et al. 2014, Prop. 7"))
-    return rows
+    return BoundsTable(rows)
 
 
 def bounds_dict(rows: Sequence[Bound], *, as_text_over: int | None = None) -> list[dict]:
