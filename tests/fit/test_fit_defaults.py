@@ -16,14 +16,6 @@ from neuromosaic.fitting.train import result_of
 SEED_F = "x1**2 + x2**2 + 3"
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the suite runs with pytest -n 2 on 2 cores
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("task,target", [("regression", SEED_F), ("surface", SEED_F),
                                          ("classification", "spiral")])
 def test_unset_fields_take_the_tasks_recipe_and_given_ones_win(task, target):

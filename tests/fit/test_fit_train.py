@@ -11,14 +11,6 @@ from neuromosaic.errors import ExpressionError, InputError, NeuromosaicError, Sp
 from neuromosaic.fitting import FitConfig, Trainer
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the suite runs with pytest -n 2 on 2 cores
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_six_relu_units_fit_the_paraboloid_below_0_05():
     # Six-unit ReLU nets have many poor local minima (RMSE 0.07–0.10 from most seeds), so the
     # best of four restarts (by *training* loss) is kept.
