@@ -1,7 +1,6 @@
 """The walkthrough notebooks run, top to bottom, on a real Jupyter kernel (nbclient), and are
 stored without outputs."""
 
-import time
 from pathlib import Path
 
 import pytest
