@@ -1,0 +1,40 @@
+"""Regions (constant activation pattern) against affine pieces (connected unions of neighbours
+with one affine map)."""
+
+import numpy as np
+import torch
+from torch import nn
+
+import neuromosaic as nm
+
+
+def test_a_unit_nothing_reads_splits_regions_but_not_pieces():
+    # two crossing lines; the output reads only the first unit: 4 regions, 2 affine pieces
+    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        net[0].bias.zero_()
+        net[2].weight.copy_(torch.tensor([[2.0, 0.0]]))
+        net[2].bias.zero_()
+    reg = nm.linear_regions(net, domain=(-1, 1, -1, 1))
+    labels, count = reg.affine_pieces()
+    assert reg.count == 4 and count == 2
+    x_of = reg.interior_points()[:, 0]
+    assert len(set(labels[x_of > 0].tolist())) == 1 and len(set(labels[x_of < 0].tolist())) == 1
+
+
+def test_pieces_of_a_random_net_join_only_equal_maps_and_keep_unequal_neighbours_apart():
+    net = nm.NetSpec(inputs=2, widths=[6, 6, 6], outputs=1, activation="relu",
+                     out_activation="identity", seed=3).build(dtype=torch.float64)
+    reg = nm.linear_regions(net, domain=(-3, 3, -3, 3))
+    labels, count = reg.affine_pieces()
+    assert 1 <= count <= reg.count and labels.max() == count - 1
+    g, o = reg.affine
+    maps = np.concatenate([g.reshape(reg.count, -1), o.reshape(reg.count, -1)], axis=1)
+    scale = max(1.0, np.abs(maps).max())
+    for a, b in reg.neighbours:
+        equal = np.abs(maps[a] - maps[b]).max() <= 1e-12 * scale
+        assert (labels[a] == labels[b]) == equal
+    for piece in range(count):  # every piece has one map
+        members = np.flatnonzero(labels == piece)
+        assert np.abs(maps[members] - maps[members[0]]).max() <= 1e-9 * scale
