@@ -1,6 +1,5 @@
 """A real sweep through a dask.distributed LocalCluster on loopback, and the scheduler errors."""
 
-import time
 
 import pytest
 
@@ -56,10 +55,8 @@ def _toml(data):
 
 def test_unreachable_scheduler_fails_fast_with_one_line(tmp_path, capsys):
     grid = build_grid(GRID, base_dir=tmp_path)
-    start = time.monotonic()
     with pytest.raises(InputError) as info:
         run_sweep(grid, dask="tcp://127.0.0.1:1", connect_timeout=1.0)
-    assert time.monotonic() - start < 30  # a hang guard, not a speed claim
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in str(info.value)
     assert not grid.cells_dir.exists() and not grid.output.exists()  # nothing written
 

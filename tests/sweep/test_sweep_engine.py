@@ -200,15 +200,11 @@ SLOW_AND_FAST = {"experiment": "paint", "output": "t.csv", "seeds": [0],
 
 
 def test_a_cell_over_the_timeout_is_stopped_and_recorded(tmp_path):
-    import time
-
-    t = time.monotonic()
     res = run_sweep(_grid(tmp_path), cell_timeout=2.0)  # the small paint grid: all well under 2 s
     assert res.computed == 6 and res.failed == 0
     (tmp_path / "slow").mkdir()
     grid = _grid(tmp_path / "slow", SLOW_AND_FAST)
     res = run_sweep(grid, workers=1, cell_timeout=2.0)
-    assert time.monotonic() - t < 60  # a stuck cell does not hold the sweep
     by_size = {int(np.ravel(r["size"])[0]): r for r in res.rows}  # size is stored as (W, H)
     assert not by_size[12].get("error") and 0 <= by_size[12]["mean"] <= 1
     assert "timed out after 2 s" in by_size[3000]["error"]
