@@ -84,16 +84,12 @@ def paint_cmd(
 
     Any saved net paints too: neuromosaic paint --weights net.safetensors -o net.png --cmap viridis
     """
-    from ..io.atomic import check_writable
     from ..io.png import write_png
     from ..painting.color import colormap_lut
     from ..painting.render import paint, resolve_device
 
     opt.check_png(output, "-o")
-    if save is not None:
-        if save.suffix.lower() != ".safetensors":
-            raise SpecError(f"--save must be a .safetensors file, got {str(save)!r}")
-        check_writable(save)
+    opt.check_net_path(save)
     rng = parse_range(value_range) if value_range is not None else None
     if cmap is not None:
         try:

@@ -101,14 +101,20 @@ def learned_regions(result: FitResult, net=None):
 def learned_decision(result: FitResult, net=None):
     """The exact decision regions (where each class wins) of a multiclass classifier, or None
     where they are not defined (a smooth activation) or too many to draw."""
-    if result.spec.activation not in PIECEWISE_LINEAR:
+    return exact_decision(net or result.net, result.config)
+
+
+def exact_decision(net, config, *, progress=None):
+    """:func:`learned_decision` of ``net`` trained under ``config`` (the lab's live frames call
+    it with a trainer's net)."""
+    if config.activation not in PIECEWISE_LINEAR:
         return None
     from ..errors import TooLargeError
     from ..regions import decision_regions
 
     try:
-        return decision_regions(copy.deepcopy(net or result.net).double(), domain=result.config.domain,
-                                max_regions=MAX_REGIONS_SHOWN)
+        return decision_regions(copy.deepcopy(net).double(), domain=config.domain,
+                                max_regions=MAX_REGIONS_SHOWN, progress=progress)
     except TooLargeError:
         return None
 

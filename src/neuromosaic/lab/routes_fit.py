@@ -86,12 +86,9 @@ def decision_of(trainer: Trainer) -> dict | None:
     "count": class regions}`` (None for two classes, a smooth activation or too many pieces)."""
     if trainer.classes <= 2:
         return None
-    from ..fitting.views import learned_decision
+    from ..fitting.views import exact_decision
 
-    class _Result:  # what learned_decision reads
-        spec, config, net = trainer.spec, trainer.config, trainer.net
-
-    dec = learned_decision(_Result(), trainer.net)
+    dec = exact_decision(trainer.net, trainer.config, progress=cancel_point)
     if dec is None:
         return None
     segments = np.asarray(dec.boundary, dtype=float).reshape(-1, 4)
