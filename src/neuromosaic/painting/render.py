@@ -306,6 +306,8 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
     ys_t = torch.as_tensor(ys, dtype=torch.float32, device=dev)
     z_t = torch.as_tensor(z_vec, dtype=torch.float32, device=dev)
     steps = compile_steps(net, fast=fast, device=dev)
+    fused = _fused_plan(net, inputs, z_vec) if dev.type == "cpu" else None
+    xs32, ys32 = xs.astype(np.float32), ys.astype(np.float32)
     if lut is not None:
         lut = lut.to(dev)
 
@@ -324,6 +326,21 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
                             f"({feats.shape[0]}, C) outputs, it gives {shape}")
         return out.float()
 
+    def grid(ix: torch.Tensor | None, r0: int, r1: int) -> torch.Tensor:
+        """The outputs at rows ``r0..r1`` of the pixel grid (at its columns ``ix`` when given),
+        row-major: by the fused kernel when the net is a chain it runs, else by ``evaluate``."""
+        if fused is None:
+            cols = xs_t if ix is None else xs_t[ix]
+            rows = ys_t[r0:r1]
+            return evaluate(cols.repeat(len(rows)), rows.repeat_interleave(len(cols)))
+        from .kernel import paint_rows
+
+        cols = xs32 if ix is None else xs32[ix.numpy()]
+        out = np.empty(((r1 - r0) * len(cols), fused.outputs), np.float32)
+        paint_rows(cols, ys32, r0, r1, fused.use_r, fused.W, fused.b, fused.dims, fused.acts,
+                   fused.params, fast, out)
+        return torch.from_numpy(out)
+
     n_workers = 1 if dev.type != "cpu" else max(1, workers or os.cpu_count() or 1)
     was_training = net.training
     net.eval()
@@ -337,7 +354,10 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
             with torch.inference_mode():
                 ix = _grid_indices(width if known is None else 1).to(dev)
                 iy = _grid_indices(height if known is None else 1).to(dev)
-                probe = evaluate(xs_t[ix].repeat(len(iy)), ys_t[iy].repeat_interleave(len(ix)))
+                if fused is None:
+                    probe = evaluate(xs_t[ix].repeat(len(iy)), ys_t[iy].repeat_interleave(len(ix)))
+                else:
+                    probe = torch.cat([grid(ix, r, r + 1) for r in iy.tolist()])
             n_out = probe.shape[1]
             color = _resolve_color(color, cmap, n_out, output)
             lo, hi = known or _finite_range(probe)
@@ -351,7 +371,7 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
             def work(chunk: tuple[int, int]) -> int:
                 r0, r1 = chunk
                 with torch.inference_mode():
-                    out = evaluate(xs_t.repeat(r1 - r0), ys_t[r0:r1].repeat_interleave(width))
+                    out = grid(None, r0, r1)
                     if output == "raw":
                         pixels = out
                     else:
@@ -382,6 +402,14 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
     finally:
         net.train(was_training)
     return image if as_float else image.view(PaintedImage)
+
+
+def _fused_plan(net: nn.Module, inputs: str, z: np.ndarray):
+    """The fused kernel's plan for ``net`` (:mod:`neuromosaic.painting.kernel`), or ``None``
+    when the net is not a chain it runs (then the torch path paints it)."""
+    from .kernel import plan
+
+    return plan(net, inputs, z)
 
 
 def _resolve_inputs(net: nn.Module, inputs: str | None, z, seed: int) -> tuple[int, str, np.ndarray]:
