@@ -64,6 +64,8 @@ if mode == "compile":
         fn(coords)  # compile (and the first run) before the timing
 elif mode in ("exact", "fast"):
     paint(net, 64, inputs="xy", fast=(mode == "fast"))  # load the kernel from Numba's cache
+elif mode.startswith("cuda"):
+    paint(net, 64, inputs="xy", device="cuda")  # CUDA's context, once
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 if mode == "article":
@@ -83,6 +85,8 @@ elif mode == "torch-threads":  # vectorised, one big tensor on torch's own OpenM
     coords = torch.tensor(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2), dtype=torch.float32)
     with torch.inference_mode():
         img = (net(coords).reshape(size, size, 3) * 255).round().to(torch.uint8).numpy()
+elif mode.startswith("cuda"):
+    img = paint(net, size, inputs="xy", fast=mode.endswith("fast"), device="cuda")
 else:
     img = paint(net, size, inputs="xy", fast=(mode == "fast"))
 sec = time.perf_counter() - t
@@ -152,6 +156,9 @@ print(json.dumps({"gfma": best, "threads": threads}))
 """
 
 
+CUDA_CHECK = "import json, torch; print(json.dumps({'cuda': torch.cuda.is_available()}))"
+
+
 def _env(avx2: bool) -> dict:
     env = dict(os.environ)
     if avx2:
@@ -203,6 +210,13 @@ def main() -> None:
             print(f"| {size}² | {name} | {r['seconds']:.3f} | {mpx / r['seconds']:.2f} | {art} | {tc} | "
                   f"{share * 100:.0f} % | {r['peak_mb']:.0f} ({r['peak_mb'] - r['base_mb']:+.0f}) | "
                   f"{level} |", flush=True)
+    if _run(CUDA_CHECK)["cuda"]:
+        for mode in ("cuda", "cuda-fast"):
+            r = _run(CASE, mode, "8192")
+            print(f"| 8192² | {mode} | {r['seconds']:.3f} | {67.1 / r['seconds']:.2f} "
+                  f"({67.1e-3 / r['seconds']:.2f} Gpix/s) | — | — | — | — | GPU |")
+    else:
+        print("\n(no CUDA GPU on this machine: the GPU rows are skipped)")
     if not quick:
         big = _run(CASE, "fast", "8192", avx2=avx2)
         print(f"| 8192² | fast | {big['seconds']:.3f} | {67.1 / big['seconds']:.2f} | — | — | — | "

@@ -1,11 +1,14 @@
 """Render a network as an image: every pixel's coordinates in, its colour out.
 
 The picture is computed in row chunks of a fixed size, each chunk by one single-threaded worker
-(a thread pool of ``workers``, with torch's intra-op threads set to 1). Chunks keep memory bounded
-at any size; single-threaded workers degrade gracefully on a busy machine, where nested OpenMP
-pools spin and collapse. The chunking does not depend on the worker count, and how outputs map to
-colours is fixed once for the whole picture before the chunks (see :func:`paint`), so the same
-call gives the same bytes whatever ``workers`` is.
+(a thread pool of ``workers``; torch's intra-op threads set to 1 while it runs). Chunks keep
+memory bounded at any size; single-threaded workers degrade gracefully on a busy machine, where
+nested OpenMP pools spin and collapse. On the CPU a chunk of a plain Linear-and-activation chain
+(every NetSpec-built CPPN) goes through the fused kernel of :mod:`.kernel` (the whole MLP per
+tile of pixels, compiled for the machine: AVX2, AVX-512 or NEON alike); any other module, and
+a GPU, take the torch path (:func:`compile_steps`). The chunking does not depend on the worker
+count, and how outputs map to colours is fixed once for the whole picture before the chunks
+(see :func:`paint`), so the same call gives the same bytes whatever ``workers`` is.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ INPUTS = ("xy", "xyr", "xyrz")
 OUTPUTS = ("uint8", "float", "raw")
 PREPASS_SIDE = 64  # the coarse grid that finds the output range of an unbounded net
 CHUNK_PIXELS = 16384  # ~16k pixels × 16 floats = 1 MiB per activation buffer: stays in L2/L3
+GPU_CHUNK_PIXELS = 1 << 20  # on a GPU: 1M pixels × 16 floats = 64 MiB an activation
 MAX_SIDE = 65536
 
 
@@ -269,7 +273,9 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
         cmap: a matplotlib colormap name (``viridis``, ``magma``…): a 1-output net's mapped
             values through it to RGB.
         range: ``(lo, hi)``: the outputs that map to 0 and 1 (others are clipped).
-        fast: compute tanh as a folded sigmoid (error < 1e-6; no 8-bit value moves by more than 1).
+        fast: a cheaper tanh, ≤ 4e-7 off a unit (on the CPU a rational approximation in the
+            fused kernel; on a GPU 2·sigmoid(2a) − 1 folded into the layer before): 8-bit values
+            move by at most 1 on the article's nets (2 on depth-16), see docs/painting.md.
         device: ``auto``, ``cpu`` or ``cuda``.
         workers: CPU worker threads (default: the number of cores).
         output: ``"uint8"`` (pixels); ``"float"`` (the outputs mapped to [0, 1] as float32,
@@ -380,6 +386,8 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
                     flat[r0 * width: r1 * width].copy_(pixels.cpu())
                 return (r1 - r0) * width
 
+            if dev.type != "cpu" and chunk_pixels == CHUNK_PIXELS:
+                chunk_pixels = GPU_CHUNK_PIXELS  # a GPU wants big launches, not cache-sized ones
             rows_per_chunk = max(1, chunk_pixels // width)
             chunks = [(r, min(r + rows_per_chunk, height))
                       for r in np.arange(0, height, rows_per_chunk).tolist()]
