@@ -8,7 +8,7 @@ Figures (issue 6): paint preview 256² p50 < 80 ms and p95 < 150 ms; regions of 
 < 300 ms; a training stream of >= 10 updates/s for a [8, 8] net; 16 concurrent clients for
 60 s with zero errors (p95 reported).
 
-Usage: python benchmarks/lab.py [--duration 60] [--clients 16] [--quick]
+Usage: python benchmarks/lab.py [--duration 60] [--clients 16] [--quick] [--busy]
 """
 
 from __future__ import annotations
@@ -185,7 +185,19 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of the concurrent-clients run")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and a 10 s concurrent run")
+    ap.add_argument("--busy", action="store_true",
+                    help="another process keeps one core busy (a spinning loop) for the whole run")
     args = ap.parse_args()
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
+    try:
+        return run(args)
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
+
+
+def run(args) -> int:
     if args.quick:
         args.duration = min(args.duration, 10.0)
     n_paint, n_regions, stream_s = (20, 6, 3.0) if args.quick else (80, 20, 8.0)
@@ -210,7 +222,8 @@ def main() -> int:
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"torch {torch.__version__}; server: uvicorn on 127.0.0.1, torch threads 1")
     print(f"command: python benchmarks/lab.py --duration {args.duration:g} --clients {args.clients}"
-          f"{' --quick' if args.quick else ''}\n")
+          f"{' --quick' if args.quick else ''}{' --busy' if args.busy else ''}"
+          f"{' (another process spins on one core)' if args.busy else ''}\n")
     print("| figure | library in-process | server over loopback | ratio | target | met |")
     print("|---|---|---|---|---|---|")
     rows = [
