@@ -37,6 +37,14 @@ def _warm_optimizers() -> None:
         opt.step()
 
 
+def _warm_paint_kernel() -> None:
+    """Load the fused paint kernel (Numba's cache) with a 1-pixel picture, so the first preview
+    does not wait for it."""
+    from ..painting import PaintConfig, render_config
+
+    render_config(PaintConfig(size=1), workers=1)
+
+
 @dataclass
 class LabState:
     limits: Limits
@@ -80,6 +88,7 @@ def create_app(limits: Limits | None = None, *, clock=None, allow_hosts=(),
         # the pool runs requests in parallel; nested OpenMP only thrashes
         with one_torch_thread():
             load_kernel()  # the compiled region kernel, now rather than in the first request
+            _warm_paint_kernel()  # and the fused paint kernel
             _warm_optimizers()  # torch imports its compiler hooks at the first optimiser step
             yield
             state.runner.close()

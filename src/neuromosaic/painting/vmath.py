@@ -7,18 +7,19 @@ call, no table and no intrinsic, so LLVM turns a loop over them into SIMD code f
 the machine has (SSE, AVX2, AVX-512, NEON). The only non-arithmetic step, building ``2**n``
 from its exponent bits, is an LLVM ``bitcast`` (:func:`_f32_from_bits`).
 
-Accuracy against float64 (``tests/paint/test_vmath.py`` samples 10⁷ inputs over every
-exponent; ``benchmarks/vmath.py`` runs all 2³² float32 values):
+Accuracy against float64 (``tests/paint/test_kernel.py`` samples
+10⁷ inputs over every exponent plus the edge values; ``benchmarks/vmath.py`` sweeps all 2³²
+float32 values):
 
-- :func:`tanh32`: ≤ 2 ulp everywhere (NaN stays NaN, ±inf → ±1).
-- :func:`sigmoid32`: ≤ 2 ulp for x ≥ −87 (below, the true value is under 1.7e-38: 0 is
-  returned).
-- :func:`sin32`: ≤ 2 ulp of 1 (absolute 1.2e-7) for |x| ≤ ``SIN_LIMIT``; callers fall back
-  to the library ``sin`` past it (the Cody–Waite reduction loses bits there).
-- :func:`gauss32` (``exp(−x²)``): ≤ 2 ulp; x² is formed in float64 so its rounding does
-  not enter the exponent.
+- :func:`tanh32`: ≤ 1.51 ulp everywhere in float32 (NaN stays NaN, ±inf → ±1, −0 → −0).
+- :func:`sigmoid32`, :func:`sin32`, :func:`gauss32`: the range reduction in float32, the last
+  steps in float64, one rounding: ≤ 1 ulp. Sigmoid for x ≥ −87 (below, the true value is under
+  1.7e-38: 0); sin for |x| ≤ ``SIN_LIMIT`` (the kernel falls back to the library sin past it);
+  Gaussian ``exp(−x²)`` for x² < 87 (0 past it).
+- ``--fast``: :func:`tanh32_fast`, a rational fit, ≤ 4e-7 absolute (≤ 6 ulp);
+  :func:`sigmoid32_fast` all in float32, ≤ 2.5 ulp.
 
-The Cephes-style coefficients (S. L. Moshier, Cephes Math Library) are float32 minimax fits.
+The float32 exp and tanh polynomials are Cephes' (S. L. Moshier, Cephes Math Library).
 """
 
 from __future__ import annotations
