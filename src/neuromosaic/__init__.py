@@ -33,6 +33,7 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "save": (".io.nets", "save"),
     "load": (".io.nets", "load"),
     "theory": (".theory", None),
+    "widgets": (".widgets", None),
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

@@ -16,23 +16,24 @@ from . import options as opt
 
 @contextlib.contextmanager
 def _cell_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
-    """A rich bar on stderr counting cells, showing the last finished cell's parameters."""
-    if not enabled:
-        yield lambda done, total, label: None
-        return
-    from rich.console import Console
+    """A rich bar counting cells, showing the last finished cell's parameters (on stderr in a
+    terminal, rich's Jupyter display in a notebook; see :mod:`.progress`)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
+    from .progress import live_progress
+
     columns = (TextColumn("cells"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with live_progress(*columns, enabled=enabled) as bar:
+        if bar is None:
+            yield lambda done, total, label: None
+            return
         task = bar.add_task("", total=None)
 
         def update(done: int, total: int, label: str) -> None:
@@ -104,7 +105,7 @@ def sweep_cmd(
               f"table {grid.output}")
         return
     n_workers = workers if workers is not None else _usable_cores()
-    with _cell_progress(not quiet and sys.stderr.isatty()) as update:
+    with _cell_progress(not quiet) as update:
         result = run_sweep(grid, workers=n_workers, dask=dask, retry_failed=retry_failed,
                            connect_timeout=connect_timeout, cell_timeout=cell_timeout,
                            on_progress=update)

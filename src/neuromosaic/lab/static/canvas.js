@@ -1,7 +1,7 @@
 // Infinite canvas: drag to pan, wheel to zoom. The view is covered by 256-pixel tiles of a
 // power-of-two world width; each tile is an ordinary painting (scale = its width, center = its
 // centre), so it can be rendered at any zoom: the picture has no resolution.
-import { el, slider, select, text, number, queryOf, readParams, getJSON, status } from "./ui.js";
+import { el, slider, select, text, number, queryOf, readParams, getJSON, apiFetch, status } from "./ui.js";
 
 const TILE = 256;
 const MAX_INFLIGHT = 4;
@@ -26,7 +26,7 @@ async function mount(section, ctx) {
     netRange = undefined;
     const forNet = netKey, q = tileQuery();
     q.set("size", String(TILE));
-    fetch(`/api/paint/range?${q}`)
+    apiFetch(`/api/paint/range?${q}`)
       .then(async (resp) => {
         const body = await resp.json();
         if (!resp.ok) throw new Error(body.detail);
@@ -95,7 +95,7 @@ async function mount(section, ctx) {
       const entry = { bitmap: null, abort: new AbortController() };
       cache.set(key, entry); inflight++;
       const forNet = netKey;
-      fetch(`/api/paint.png?${q}`, { signal: entry.abort.signal })
+      apiFetch(`/api/paint.png?${q}`, { signal: entry.abort.signal })
         .then(async (resp) => {
           if (!resp.ok) throw new Error((await resp.json()).detail);
           const bitmap = await createImageBitmap(await resp.blob());

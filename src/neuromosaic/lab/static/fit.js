@@ -1,6 +1,7 @@
-// Fit panel: train a small net live. The server streams frames over a WebSocket; each frame
-// redraws the learned surface (or decision map) with its exact linear regions and the loss curves.
-import { el, slider, select, text, number, check, datalist, queryOf, readParams, getJSON, loadPlotly, status } from "./ui.js";
+// Fit panel: train a small net live. The server streams frames over a WebSocket (ui.js's
+// openSocket); each frame redraws the learned surface (or decision map) with its exact linear
+// regions and the loss curves.
+import { el, slider, select, text, number, check, datalist, queryOf, readParams, getJSON, openSocket, loadPlotly, status } from "./ui.js";
 import { drawRegions } from "./regiondraw.js";
 
 const DEFAULTS = { task: "regression", target: "paraboloid", noise: 0, layers: 2, units: 8, activation: "relu",
@@ -40,7 +41,7 @@ async function mount(section, ctx) {
   function setPlaying(p) { playing = p; play.textContent = p ? "Pause" : "Play"; }
 
   function connect() {
-    ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/fit/ws`);
+    ws = openSocket("/api/fit/ws");
     ws.onopen = () => { send({ type: "speed", steps: state.speed }); send({ type: "config", config: config(state) }); };
     ws.onclose = () => { setPlaying(false); status(info, "connection closed — reload the page to reconnect", true); };
     ws.onmessage = (ev) => {

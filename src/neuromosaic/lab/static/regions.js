@@ -9,7 +9,7 @@ const SIDE = 400;
 
 async function mount(section, ctx) {
   const state = readParams(ctx.params || [], DEFAULTS);
-  let upload = null; // {name, base64}
+  let upload = ctx.upload || null; // {name, base64}: a file chosen here, or a notebook's net
   let data = null, hovered = -1;
   const canvas = el("canvas", { id: "regions-canvas", width: SIDE, height: SIDE });
   const plot = el("div", { class: "plot", id: "regions-3d", hidden: true });
@@ -18,7 +18,7 @@ async function mount(section, ctx) {
   const hover = el("div", { class: "hover", id: "regions-hover", text: "Hover a region to see its activation pattern and affine map." });
   const bounds = el("table", { class: "bounds" });
   const file = el("input", { type: "file", accept: ".npz", id: "regions-upload" });
-  const clear = el("button", { text: "Use the architecture", hidden: true });
+  const clear = el("button", { text: "Use the architecture", hidden: !upload });
 
   function body() {
     const domain = state.domain.split(",").map(Number);

@@ -97,20 +97,41 @@ async function failure(resp) {
   return new ApiError(resp.status, `${resp.status}: ${detail}`);
 }
 
+// How the panels reach the library: over HTTP and a WebSocket in the lab. A Jupyter widget
+// (neuromosaic.widgets) sets its own transport, messages to its kernel that the kernel answers
+// with the same library calls, so the panels run unchanged in a notebook.
+const HTTP = {
+  fetch: (url, init) => fetch(url, init),
+  socket: (path) => new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`),
+  plotly: () => new Promise((resolve, reject) => { // plotly.js from the installed plotly package
+    const s = el("script", { src: "/vendor/plotly.min.js" });
+    s.onload = () => resolve(window.Plotly);
+    s.onerror = () => reject(new Error("could not load plotly.js"));
+    document.head.append(s);
+  }),
+};
+let transport = HTTP;
+
+// Replace some of fetch(url, init) → Response, socket(path) → a WebSocket-like object and
+// plotly() → Promise<Plotly>; the others stay the lab's.
+export function setTransport(t) { transport = { ...HTTP, ...t }; }
+export function apiFetch(url, init) { return transport.fetch(url, init); }
+export function openSocket(path) { return transport.socket(path); }
+
 export async function getJSON(url) {
-  const resp = await fetch(url);
+  const resp = await apiFetch(url);
   if (!resp.ok) throw await failure(resp);
   return resp.json();
 }
 
 export async function postJSON(url, body) {
-  const resp = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const resp = await apiFetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   if (!resp.ok) throw await failure(resp);
   return resp.json();
 }
 
 export async function getBlob(url) {
-  const resp = await fetch(url);
+  const resp = await apiFetch(url);
   if (!resp.ok) throw await failure(resp);
   return resp.blob();
 }
@@ -128,16 +149,9 @@ export function latest(task) {
 }
 
 let plotlyPromise = null;
-// plotly.js from the installed plotly package, loaded the first time a panel needs it.
+// plotly.js, loaded the first time a panel needs it.
 export function loadPlotly() {
-  if (!plotlyPromise) {
-    plotlyPromise = new Promise((resolve, reject) => {
-      const s = el("script", { src: "/vendor/plotly.min.js" });
-      s.onload = () => resolve(window.Plotly);
-      s.onerror = () => reject(new Error("could not load plotly.js"));
-      document.head.append(s);
-    });
-  }
+  if (!plotlyPromise) plotlyPromise = transport.plotly();
   return plotlyPromise;
 }
 
