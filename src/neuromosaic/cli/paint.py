@@ -28,7 +28,7 @@ Center = Annotated[str | None, typer.Option("--center", help="X,Y of the image c
 RawCoords = Annotated[bool | None, typer.Option("--raw-coords/--normalized-coords", help="Feed pixel indices 0..size (the article's first try; default normalized).")]
 Color = Annotated[str | None, typer.Option("--color", help="rgb | gray | hsv (default rgb; with --weights: rgb for a 3-output net, gray for a 1-output one).")]
 Device = Annotated[str | None, typer.Option("--device", help="auto | cpu | cuda (default auto).")]
-Fast = Annotated[bool | None, typer.Option("--fast/--exact", help="Fast tanh, ≤ 4e-7 off a unit (8-bit values move by at most 1 on the article's nets; default exact).")]
+Fast = Annotated[bool | None, typer.Option("--fast/--exact", help="Fast tanh, ≤ 4.1e-7 off a unit (8-bit values move by at most 1 on the article's nets; default exact).")]
 From = Annotated[Path | None, typer.Option("--from", help="Re-render a PNG made by neuromosaic (its embedded config: a picture of a net built from options, not of --weights); other options override single fields.")]
 RecipeOpt = Annotated[str | None, typer.Option("--recipe", help="One of the article's experiments by name (see `neuromosaic gallery`).")]
 Activation = Annotated[str | None, typer.Option("--activation", help="Hidden activation (default tanh).")]

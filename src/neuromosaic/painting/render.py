@@ -273,7 +273,7 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
         cmap: a matplotlib colormap name (``viridis``, ``magma``…): a 1-output net's mapped
             values through it to RGB.
         range: ``(lo, hi)``: the outputs that map to 0 and 1 (others are clipped).
-        fast: a cheaper tanh, ≤ 4e-7 off a unit (on the CPU a rational approximation in the
+        fast: a cheaper tanh, ≤ 4.1e-7 off a unit (on the CPU a rational approximation in the
             fused kernel; on a GPU 2·sigmoid(2a) − 1 folded into the layer before): 8-bit values
             move by at most 1 on the article's nets (2 on depth-16), see docs/painting.md.
         device: ``auto``, ``cpu`` or ``cuda``.
