@@ -9,6 +9,10 @@ run over the tile's pixels, so LLVM makes SIMD code of them for the CPU it compi
 AVX-512, NEON): the kernel has no intrinsic of any instruction set. The mapping of outputs to
 colours stays in :mod:`neuromosaic.painting.color` (one place for it; ~1 % of the time).
 
+Numba caches each compiled function keyed on its own source file: after editing
+:mod:`.vmath`, touch this file too (or delete ``__pycache__/*.nbi``), or the cached kernel keeps
+the old activations.
+
 A net with another module (ELU, GELU, softplus, a PReLU of many slopes, anything not a chain)
 returns ``None`` from :func:`plan`, and the painter uses its torch path.
 """
