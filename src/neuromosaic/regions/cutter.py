@@ -20,9 +20,11 @@ Max steps (MaxPool, Maxout) are cut by :meth:`.mesh.Mesh.split` in both. Both ba
 same partition (tested), and both call ``progress`` after every step.
 
 Tolerances: a vertex value ``v`` of a cut counts as zero (the vertex lies on the hyperplane, no new
-vertex) when ``|v| <= TOL_REL * max(1, max |values of the step|)``; ``TOL_REL = 1e-10``. Float64
-interpolation errors are ~1e-16 times the same scale per layer, so far below it; features of the
-partition thinner than the tolerance (in value) are merged into a neighbour.
+vertex) when ``|v| <= CUT_EPS * eps * scale``, the scale being the size of the terms the step's
+values are sums of (see :mod:`.scales`); float64 interpolation errors are a few ``eps`` of it per
+layer. The cut runs in coordinates normalised to the rectangle (see :mod:`.frame`), so the
+tolerance means the same on every domain; features of the partition thinner than it (in value)
+are merged into a neighbour.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ from .program import (
     apply_step,
     group_values,
 )
+from .scales import Scale, column_max
 
+#: the zero tolerance of the 1-D segments (:mod:`.segment`), relative to ``max(1, max |values|)``
 TOL_REL = 1e-10
 BACKENDS = ("numba", "numpy")
 
@@ -107,6 +111,10 @@ class Cutter:
         self.max_regions = max_regions
         self.progress = progress
         self.live = program.in_dim
+        # max |live value| per column when known without a pass over the vertices (the corners;
+        # later the kernel's activation finds it in its own pass); None: compute it
+        self.hmax: np.ndarray | None = np.abs(self.mesh.X[:4]).max(axis=0)
+        self.scale = Scale(float(self.hmax.max()))
 
     def run(self) -> Mesh:
         cut_i = 0
@@ -114,8 +122,13 @@ class Cutter:
         for i, step in enumerate(steps):
             mesh = self.mesh
             if isinstance(step, Affine):
+                hmax = self.hmax
+                if hmax is None:
+                    hmax = column_max(mesh.X[:mesh.nv, :self.live])
+                self.scale.step(step, hmax)
                 self._affine(step)
             elif isinstance(step, (Push, Pop, Hide, Show)):
+                self.scale.step(step)
                 X, self.live, _ = apply_step(step, mesh.vertex_values(), self.live)
                 mesh.set_state(X)
             elif isinstance(step, Elementwise):
@@ -128,6 +141,9 @@ class Cutter:
             elif isinstance(step, MaxGroups):
                 self._maxgroups(step, self.layout[cut_i])
                 cut_i += 1
+            if not isinstance(step, Elementwise) or (step.kind != "identity"
+                                                     and self.kernel is None):
+                self.hmax = None  # the live values changed without the kernel's activation pass
             if self.progress is not None:
                 self.progress(i + 1, len(steps), mesh.nf)
         return self.mesh
@@ -149,10 +165,6 @@ class Cutter:
             raise field_error(TooLargeError, "max_regions", f"more than {self.max_regions:,} "
                               "regions; stopped: raise the limit or shrink the domain")
 
-    def _tol(self, Z: np.ndarray) -> float:
-        scale = float(np.abs(Z).max()) if Z.size else 0.0
-        return TOL_REL * max(1.0, scale)
-
     def _elementwise_kernel(self, step: Elementwise, lay: dict) -> None:
         """Cut by every unit at every breakpoint with the compiled kernel, then activate."""
         k, mesh, live = self.kernel, self.mesh, self.live
@@ -161,7 +173,7 @@ class Cutter:
         max_faces = -1 if self.max_regions is None else int(self.max_regions)
         levels = np.asarray(step.breakpoints, dtype=np.float64)
         L = levels.size
-        tol = -TOL_REL  # relative to the step's values: the kernel scales it on the first level
+        tol = self.scale.tolerance()
         for bi in range(L):
             c, nf0 = float(levels[bi]), mesh.nf
             status, r, top, mesh.nv, mesh.nf, hcount, tol, cross, stack_f, stack_u, keys, vals = \
@@ -183,11 +195,12 @@ class Cutter:
                     L, lay["offset"], max_faces, cross, nf0, r, stack_f, stack_u, top, keys, vals, hcount)
         slopes = (np.ascontiguousarray(step.slope[:live], dtype=np.float64) if step.kind == "leaky"
                   else np.zeros(1))
-        k.activate(mesh.X, mesh.nv, live, _ACT_CODES[step.kind], levels, slopes)
+        self.hmax = np.empty(live)
+        k.activate(mesh.X, mesh.nv, live, _ACT_CODES[step.kind], levels, slopes, self.hmax)
 
     def _elementwise_numpy(self, step: Elementwise, lay: dict) -> None:
         mesh, live = self.mesh, self.live
-        tol = self._tol(mesh.X[:mesh.nv, :live])
+        tol = self.scale.tolerance()
         nbytes = (live + 7) // 8
         mesh.extra = [None]  # [cross bits of the current breakpoint, activation bits per breakpoint]
         for bi, c in enumerate(step.breakpoints):
@@ -234,7 +247,7 @@ class Cutter:
         d = mesh.X.shape[1]
         run_cols = d + np.arange(n_out)
         mesh.set_state(np.concatenate([mesh.vertex_values(), mesh.X[:mesh.nv, groups[:, 0]]], axis=1))
-        tol = self._tol(mesh.X[:mesh.nv, :live])
+        tol = self.scale.tolerance()
         for a in range(1, k):
             units = np.flatnonzero(groups[:, a] >= 0)
             if units.size == 0:

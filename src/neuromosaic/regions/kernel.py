@@ -270,20 +270,27 @@ def cut_level(P, X, F, deg, codes, nv, nf, live, c, tol, bi, L, byte_off, max_fa
 ACT_RELU, ACT_LEAKY, ACT_ABS, ACT_HARDTANH = 1, 2, 3, 4
 
 
-@njit(f"void({_F2}, int64, int64, int64, float64[::1], float64[::1])", cache=True, nogil=True)
-def activate(X, nv, live, kind, levels, slopes):
+@njit(f"void({_F2}, int64, int64, int64, float64[::1], float64[::1], float64[::1])",
+      cache=True, nogil=True)
+def activate(X, nv, live, kind, levels, slopes, hmax):
     """The activation in place on ``X[:nv, :live]``: ``kind`` ACT_RELU, ACT_LEAKY (a slope per unit
-    in ``slopes``), ACT_ABS, or ACT_HARDTANH (clip to ``levels[0], levels[1]``)."""
+    in ``slopes``), ACT_ABS, or ACT_HARDTANH (clip to ``levels[0], levels[1]``). Fills ``hmax``
+    `(live,)` with the largest ``|value|`` of every unit after it (what the next affine step's
+    rounding is relative to, see :mod:`.scales`), in the same pass."""
+    for j in range(live):
+        hmax[j] = 0.0
     for v in range(nv):
         for j in range(live):
             z = X[v, j]
             if kind == ACT_RELU:
                 if z < 0.0:
-                    X[v, j] = 0.0
+                    z = 0.0
             elif kind == ACT_LEAKY:
                 if not z > 0:
-                    X[v, j] = z * slopes[j]
+                    z = z * slopes[j]
             elif kind == ACT_ABS:
-                X[v, j] = abs(z)
+                z = abs(z)
             else:
-                X[v, j] = min(max(z, levels[0]), levels[1])
+                z = min(max(z, levels[0]), levels[1])
+            X[v, j] = z
+            hmax[j] = max(hmax[j], abs(z))

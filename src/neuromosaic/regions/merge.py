@@ -16,11 +16,13 @@ AFFINE_RTOL = 1e-12
 def affine_pieces(regions, rtol: float = AFFINE_RTOL) -> tuple[np.ndarray, int]:
     """``(labels, count)``: ``labels[i]`` is the piece of region ``i`` (0 … count − 1, in order of
     first appearance); two neighbouring regions are in one piece when every output's gradient
-    and offset agree to ``rtol`` relative to the largest map coefficient of the partition."""
-    grads, offsets = regions.affine
+    and offset agree to ``rtol`` relative to the largest map coefficient of the partition. The
+    maps are compared as maps of the cut's coordinates (normalised to the rectangle, see
+    :mod:`.frame`), so the test means the same on every domain."""
+    grads, offsets = regions.cut_affine
     n = len(offsets)
     maps = np.concatenate([grads.reshape(n, -1), offsets.reshape(n, -1)], axis=1)
-    scale = max(1.0, float(np.abs(maps).max())) if n else 1.0
+    scale = float(np.abs(maps).max()) if n else 0.0
     parent = np.arange(n)
 
     def root(i: int) -> int:

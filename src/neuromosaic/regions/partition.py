@@ -16,6 +16,7 @@ from ..errors import SpecError, TooLargeError, field_error
 from ..plane import Plane, check_extent
 from .compile import compile_net
 from .cutter import check_backend
+from .frame import UNIT, Frame, normalise
 from .tiles import grid_tiles, plan_tiles, run_tiles
 
 
@@ -78,7 +79,9 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
         backend: ``"numba"`` (the compiled cut kernel) or ``"numpy"`` (the NumPy reference the
             tests compare it with); the same partition either way.
 
-    Returns a :class:`~neuromosaic.regions.result.Regions`. All arithmetic is float64.
+    Returns a :class:`~neuromosaic.regions.result.Regions`. All arithmetic is float64, in
+    coordinates normalised to the rectangle (:mod:`.frame`: any size or position is cut as
+    [-1, 1]² is); the results are in the plane's coordinates.
     """
     plane = resolve_plane(domain, plane)
     check_backend(backend)
@@ -95,22 +98,24 @@ def cut_program(net, program, plane: Plane, *, max_regions=None, progress=None, 
 
     if max_regions is not None and (not isinstance(max_regions, (int, np.integer)) or max_regions < 1):
         raise SpecError(f"max_regions must be a positive integer, got {max_regions!r}")
-    A, c = plane.affine()
+    frame = Frame.of(plane.extent)
+    cut = normalise(program, plane, frame)  # the cut runs over [-1, 1]² (see .frame)
+    A, c = cut.A, cut.c
     workers = _workers() if workers is None else max(1, int(workers))
     progress = _adapt_progress(progress)
     start = time.perf_counter()
     if tiles is None:
-        rects = plan_tiles(program, A, c, plane.extent, workers)
+        rects = plan_tiles(cut.program, A, c, UNIT, workers)
     else:
         nx, ny = (int(v) for v in tiles)
         if nx < 1 or ny < 1:
             raise SpecError(f"tiles must be two positive integers, got {tiles!r}")
-        rects = grid_tiles(plane.extent, nx, ny)
+        rects = grid_tiles(UNIT, nx, ny)
     # tiles in worker processes limit BLAS to one thread each (see tiles.one_blas_thread); in
     # this process the matrix products may use every core
-    parts = run_tiles(program, A, c, rects, backend=backend, max_regions=max_regions,
+    parts = run_tiles(cut.program, A, c, rects, backend=backend, max_regions=max_regions,
                       progress=progress, workers=min(workers, len(rects)))
-    regions = Regions.from_tiles(net, program, plane, parts)
+    regions = Regions.from_tiles(net, program, plane, parts, frame=frame, cut=cut)
     if max_regions is not None and regions.count > max_regions:
         raise field_error(TooLargeError, "max_regions", f"more than {max_regions:,} regions "
                           f"({regions.count:,}); stopped: raise the limit or shrink the domain")

@@ -1,9 +1,10 @@
 """``Regions``: the result of :func:`~neuromosaic.regions.partition.linear_regions`.
 
 A region is the set of points of the plane rectangle with one activation pattern; it is convex and
-the network is affine on it. Internally the result keeps the cut mesh (faces of all tiles); faces
-with one pattern (pieces of a region cut by a tile border, or by a max tournament) form one region.
-Everything else (polygons, areas, maps, neighbours) is derived on first use.
+the network is affine on it. Internally the result keeps the cut mesh (faces of all tiles) in the
+cut's coordinates ``q`` in [-1, 1]² (see :mod:`.frame`); faces with one pattern (pieces of a region
+cut by a tile border, or by a max tournament) form one region. Everything else (polygons, areas,
+maps, neighbours) is derived on first use, and reported in the plane's coordinates ``(s, t)``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from functools import cached_property
 import numpy as np
 
 from . import geometry as geo
-from .cutter import TOL_REL
+from .frame import Frame, normalise
 from .patterns import group_rows
 from .program import MaxGroups
+from .scales import CUT_EPS, EPS
 
 
 class RegionCheckError(AssertionError):
@@ -67,16 +69,21 @@ class Regions:
             (the argmax). Equal rows never occur; colours are hashed from these bytes.
         layout: list of dicts describing the pattern bytes (step index, name, kind, offset, …).
         seconds: time the cut took.
-        tiles: the rectangles ``(s0, s1, t0, t1)`` that were cut separately.
+        frame: the :class:`~.frame.Frame` between plane coordinates and the cut's ``q``.
     """
 
-    def __init__(self, net, program, plane, P, Y, F, deg, codes, face_tile, rects):
+    def __init__(self, net, program, plane, P, Y, F, deg, codes, face_tile, rects, *,
+                 frame: Frame | None = None, cut=None):
+        """``P``, ``rects``: in the cut's coordinates ``q`` of ``frame`` (default: the plane's);
+        ``cut``: the :class:`~.frame.Normalised` program that was cut (default: made here)."""
         self.net, self.program, self.plane = net, program, plane
+        self.frame = Frame.of(plane.extent) if frame is None else frame
+        self.cut = normalise(program, plane, self.frame) if cut is None else cut
         self._P, self._Y, self._F, self._deg = P, Y, F, deg
-        self._face_tile, self.tiles = face_tile, list(rects)
+        self._face_tile, self._rects = face_tile, list(rects)
         self.layout = program.layout()
         self.seconds = float("nan")
-        merge = len(self.tiles) > 1 or any(isinstance(s, MaxGroups) for s in program.steps)
+        merge = len(self._rects) > 1 or any(isinstance(s, MaxGroups) for s in program.steps)
         if merge and len(codes):
             first, inv = group_rows(codes)
             order = np.argsort(first)  # regions numbered by first appearance
@@ -90,13 +97,13 @@ class Regions:
         self.count = int(self.patterns.shape[0])
 
     @classmethod
-    def from_tiles(cls, net, program, plane, parts: list[dict]) -> Regions:
+    def from_tiles(cls, net, program, plane, parts: list[dict], *, frame=None, cut=None) -> Regions:
         """Join the tiles' meshes (vertex ids offset). Consumes ``parts`` field by field, so that
         the peak memory is the result plus one field, not twice the result."""
         if len(parts) == 1:
             p = parts[0]
             return cls(net, program, plane, p["P"], p["Y"], p["F"], p["deg"], p["codes"],
-                       np.zeros(len(p["F"]), dtype=np.int64), [p["rect"]])
+                       np.zeros(len(p["F"]), dtype=np.int64), [p["rect"]], frame=frame, cut=cut)
         offs = np.cumsum([0] + [len(p["P"]) for p in parts])
         D = max(p["F"].shape[1] for p in parts)
         rects = [p["rect"] for p in parts]
@@ -115,7 +122,12 @@ class Regions:
             return out
 
         P, Y, F, deg, codes = (join(k) for k in ("P", "Y", "F", "deg", "codes"))
-        return cls(net, program, plane, P, Y, F, deg, codes, face_tile, rects)
+        return cls(net, program, plane, P, Y, F, deg, codes, face_tile, rects, frame=frame, cut=cut)
+
+    @cached_property
+    def tiles(self) -> list[tuple[float, float, float, float]]:
+        """The rectangles ``(s0, s1, t0, t1)`` that were cut separately (plane coordinates)."""
+        return [self.frame.rect_to_plane(r) for r in self._rects]
 
     # -- per-face data -----------------------------------------------------------------------
     @cached_property
@@ -138,24 +150,45 @@ class Regions:
 
     # -- public views --------------------------------------------------------------------------
     @property
-    def mesh(self) -> RegionMesh:
-        """The cut mesh (vertices, faces, and which region each face belongs to)."""
+    def cut_mesh(self) -> RegionMesh:
+        """The cut mesh in the cut's coordinates ``q`` in [-1, 1]² (what :meth:`check` tests)."""
         g, o = self._face_maps
         return RegionMesh(self._P, self._Y, self._F, self._deg, self._face_region,
                           self._face_tile, self._face_areas, g, o)
 
     @cached_property
+    def mesh(self) -> RegionMesh:
+        """The cut mesh (vertices, faces, and which region each face belongs to), in plane
+        coordinates."""
+        if self.frame.identity:
+            return self.cut_mesh
+        g, o = self.frame.maps_to_plane(*self._face_maps)
+        areas = self._face_areas * self.frame.jacobian
+        return RegionMesh(self.frame.to_plane(self._P), self._Y, self._F, self._deg,
+                          self._face_region, self._face_tile, areas, g, o)
+
+    @cached_property
+    def cut_areas(self) -> np.ndarray:
+        """`(count,)` region areas in the cut's coordinates (they sum to 4)."""
+        return np.bincount(self._face_region, weights=self._face_areas, minlength=self.count)
+
+    @cached_property
     def areas(self) -> np.ndarray:
         """`(count,)` region areas in plane coordinates."""
-        return np.bincount(self._face_region, weights=self._face_areas, minlength=self.count)
+        return self.cut_areas if self.frame.identity else self.cut_areas * self.frame.jacobian
+
+    @cached_property
+    def cut_affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """:attr:`affine` as maps of the cut's coordinates ``q``."""
+        g, o = self._face_maps
+        f = self._main_face
+        return g[f], o[f]
 
     @cached_property
     def affine(self) -> tuple[np.ndarray, np.ndarray]:
         """``(grads, offsets)``: `(count, n_out, 2)` gradient of each output w.r.t. the plane
         coordinates ``(s, t)`` and `(count, n_out)` value at ``(s, t) = (0, 0)``, per region."""
-        g, o = self._face_maps
-        f = self._main_face
-        return g[f], o[f]
+        return self.frame.maps_to_plane(*self.cut_affine)
 
     @property
     def grads(self) -> np.ndarray:
@@ -168,6 +201,13 @@ class Regions:
     @cached_property
     def polygons(self) -> list[np.ndarray]:
         """Region polygons, each `(k, 2)` in plane coordinates, counter-clockwise."""
+        if self.frame.identity:
+            return self.cut_polygons
+        return [self.frame.to_plane(p) for p in self.cut_polygons]
+
+    @cached_property
+    def cut_polygons(self) -> list[np.ndarray]:
+        """:attr:`polygons` in the cut's coordinates ``q``."""
         P, F, deg = self._P, self._F, self._deg
         sizes = np.bincount(self._face_region, minlength=self.count)
         out: list = [None] * self.count
@@ -193,8 +233,8 @@ class Regions:
     def neighbours(self) -> np.ndarray:
         """`(m, 2)` pairs ``i < j`` of regions that share an edge of positive length."""
         pairs = [geo.edge_pairs(self._F)]
-        if len(self.tiles) > 1:
-            pairs.append(geo.border_pairs(self._P, self._F, self._face_tile, self.tiles))
+        if len(self._rects) > 1:
+            pairs.append(geo.border_pairs(self._P, self._F, self._face_tile, self._rects))
         fp = np.concatenate(pairs)
         rp = np.sort(self._face_region[fp], axis=1)
         rp = rp[rp[:, 0] != rp[:, 1]]
@@ -212,14 +252,14 @@ class Regions:
         """Segments `(m, 2, 2)` (plane coordinates) of the zero set of output ``output``: the
         decision boundary of a scalar classifier. Exact: the output is affine on every face."""
         y = self._Y[:, output]
-        tol = TOL_REL * max(1.0, float(np.abs(y).max()))
-        return geo.zero_segments(self._P, y, self._F, self._deg, tol)
+        tol = CUT_EPS * EPS * float(np.abs(y).max()) if y.size else 0.0
+        return self.frame.to_plane(geo.zero_segments(self._P, y, self._F, self._deg, tol))
 
     def interior_points(self) -> np.ndarray:
         """`(count, 2)` a point inside each region (the vertex mean of its largest face)."""
         F, deg = self._F[self._main_face], self._deg[self._main_face]
         w = np.arange(F.shape[1])[None, :] < deg[:, None]
-        return (self._P[F] * w[..., None]).sum(1) / deg[:, None]
+        return self.frame.to_plane((self._P[F] * w[..., None]).sum(1) / deg[:, None])
 
     def pattern_bits(self, region: int) -> list[np.ndarray]:
         """The pattern of ``region`` per cutting step, unpacked: one array per step."""
@@ -244,12 +284,17 @@ class Regions:
     def check(self, *, rtol: float = 1e-7) -> dict:
         """Verify the partition against the network; raise :class:`RegionCheckError` on a violation.
 
-        Checked: the areas sum to the rectangle's area (relative ``1e-9``); every face is convex
-        (no reflex turn beyond ``1e-9`` relative) with positive area; no two regions share a
-        pattern; at an interior point of every face the network's activation pattern equals the
-        stored one (except units within ``rtol`` of a breakpoint there, counted as ``ambiguous``),
-        and the output equals the stored affine map (``rtol`` relative to the output scale), both
-        with the compiled program and with the torch module itself.
+        Checked, in the cut's coordinates (normalised to the rectangle, so on every domain
+        alike): the areas sum to the rectangle's (relative ``1e-9``); every face is convex with
+        positive area; no two regions share a pattern; a folded first layer is the network's
+        (exact rationals); at every vertex of every face the network, evaluated afresh, has no
+        unit crossing the face (beyond ``CHECK_EPS`` machine epsilons of the layer's scale, see
+        :mod:`.scales`); at an interior point of every face the pattern equals the stored one
+        (units within ``rtol`` of the scale from a breakpoint are counted as ``ambiguous``) and
+        the output the stored affine map (``rtol`` of the output's scale), with the compiled
+        program and with the torch module. The summary also counts ``near_coincident`` vertices
+        (more hyperplanes meeting within the tolerance than general position allows: a degenerate
+        net, or features at float64's resolution; :func:`.verify.verify_exact` decides).
         """
         from .check import check_regions
 

@@ -28,7 +28,9 @@ def partition_stats(reg) -> dict:
     n = reg.count
     pairs = reg.neighbours
     degree = np.bincount(pairs.ravel(), minlength=n) if n else np.zeros(0, np.int64)
-    sides = np.array([_sides(p, 1e-9) for p in reg.polygons], dtype=np.int64)
+    # sides counted in the cut's coordinates (normalised to the rectangle: an affine image of the
+    # plane's, with the same sides), where a far-off window's polygons keep their precision
+    sides = np.array([_sides(p, 1e-9) for p in reg.cut_polygons], dtype=np.int64)
     areas = reg.areas
     hist_sides = np.bincount(sides) if n else np.zeros(0, np.int64)
     logs = np.log10(np.maximum(areas, np.finfo(float).tiny)) if n else np.zeros(0)
