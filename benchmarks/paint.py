@@ -35,15 +35,14 @@ AVX2_ENV = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR", "NUMBA_C
 MACS_PER_PIXEL = 2 * 16 + 8 * 16 * 16 + 16 * 3  # the article net's multiply-adds
 
 SIMD = r"""
-import contextlib, io, json
+import contextlib, io, json, re
 import numpy as np, torch, numba, llvmlite.binding as llvm
 buf = io.StringIO()
 with contextlib.redirect_stdout(buf):
     np.show_runtime()
-text = buf.getvalue()
-found = [f for f in ("AVX512_SPR", "AVX512_ICL", "AVX512_SKX", "AVX512F", "AVX2") if f"'{f}'" in
-         text.split("not_found")[0]] if "found" in text else []
-print(json.dumps({"numpy": found[0] if found else "?",
+m = re.search(r"'found': \[([^\]]*)\]", buf.getvalue())
+found = re.findall(r"'([A-Z0-9_]+)'", m.group(1)) if m else []
+print(json.dumps({"numpy": found[-1] if found else "baseline",
                   "numba": numba.config.CPU_NAME or llvm.get_host_cpu_name(),
                   "torch": torch.backends.cpu.get_cpu_capability()}))
 """
