@@ -17,12 +17,16 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 FIRST_CUT = """
-import json, time
+import json, sys, time
 import torch
 from torch import nn
 import neuromosaic as nm
 torch.manual_seed(0)
-net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)).double()
+layers, d = [], 2
+for w in json.loads(sys.argv[1]):
+    layers += [nn.Linear(d, w), nn.ReLU()]
+    d = w
+net = nn.Sequential(*layers, nn.Linear(d, 1)).double()
 a = time.perf_counter(); nm.linear_regions(net, domain=(-1, 1, -1, 1)); b = time.perf_counter()
 c = time.perf_counter(); nm.linear_regions(net, domain=(-1, 1, -1, 1)); d = time.perf_counter()
 print(json.dumps({"first": b - a, "warm": d - c}))
@@ -54,12 +58,16 @@ def main() -> None:
         s = wall(argv, args.repeats)
         base = base or s
         print(f"| {name} | {s:.3f} | {s / base:.2f} |")
-    cuts = [json.loads(subprocess.run([sys.executable, "-c", FIRST_CUT], capture_output=True, text=True,
-                                      check=True).stdout) for _ in range(args.repeats)]
-    first = statistics.median(c["first"] for c in cuts)
-    warm = statistics.median(c["warm"] for c in cuts)
-    print(f"\n| first linear_regions of a fresh process ([16, 16], [-1, 1]²) | warm | first − warm |\n"
-          f"|---|---|---|\n| {first:.3f} s | {warm * 1000:.2f} ms | {first - warm:.3f} s |")
+    print("\n| first linear_regions of a fresh process ([-1, 1]²) | backend (auto) | first | warm "
+          "| first − warm |\n|---|---|---|---|---|")
+    for widths in ([16, 16], [32, 32, 32]):
+        cuts = [json.loads(subprocess.run([sys.executable, "-c", FIRST_CUT, json.dumps(widths)],
+                                          capture_output=True, text=True, check=True).stdout)
+                for _ in range(args.repeats)]
+        first = statistics.median(c["first"] for c in cuts)
+        warm = statistics.median(c["warm"] for c in cuts)
+        backend = "numpy" if sum(widths) <= 32 else "numba (the kernel loads)"
+        print(f"| {widths} | {backend} | {first:.3f} s | {warm * 1000:.2f} ms | {first - warm:.3f} s |")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def test_kernel_equals_numpy_path(act, seed):
 
 
 def test_unknown_backend_is_one_line():
-    with pytest.raises(SpecError, match="backend must be one of numba, numpy, got 'cuda'"):
+    with pytest.raises(SpecError, match="backend must be one of auto, numba, numpy, got 'cuda'"):
         nm.linear_regions(mlp([4], seed=0), domain=(-1, 1, -1, 1), backend="cuda")
 
 
@@ -162,6 +162,25 @@ def test_mlp_fast_compile_equals_the_general_compiler(dtype):
     assert _compile_mlp(nn.Sequential(nn.ReLU(), nn.Linear(2, 3)), 2) is None
 
 
+def test_auto_backend_cuts_small_programs_on_numpy_and_the_rest_with_the_kernel(monkeypatch):
+    """``backend="auto"`` (the default) decides by the program alone: at most 32 units go to the
+    NumPy path (no kernel load in a fresh process), more to the kernel; the same partition."""
+    calls = []
+    real = cutter.Cutter.__init__
+
+    def spy(self, program, A, c, rect, *, backend="numba", **kw):
+        calls.append(backend)
+        return real(self, program, A, c, rect, backend=backend, **kw)
+
+    monkeypatch.setattr(cutter.Cutter, "__init__", spy)
+    small, big = mlp([16, 16], seed=1), mlp([16, 17], seed=1)
+    a = nm.linear_regions(small, domain=(-1, 1, -1, 1))
+    b = nm.linear_regions(big, domain=(-1, 1, -1, 1))
+    assert calls == ["numpy", "numba"]
+    _same(a, nm.linear_regions(small, domain=(-1, 1, -1, 1), backend="numba"))
+    _same(b, nm.linear_regions(big, domain=(-1, 1, -1, 1), backend="numpy"))
+
+
 def test_without_numba_the_numba_backend_says_so_and_numpy_cuts_the_same(monkeypatch):
     """An install where Numba does not import: backend='numba' is one clear line naming the fix,
     backend='numpy' cuts the same partition."""
@@ -172,7 +191,7 @@ def test_without_numba_the_numba_backend_says_so_and_numpy_cuts_the_same(monkeyp
     monkeypatch.setattr(cutter, "_KERNEL", {})
     monkeypatch.setitem(sys.modules, "neuromosaic.regions.kernel", None)  # import fails
     with pytest.raises(SpecError, match="backend 'numba' needs Numba.*backend='numpy'"):
-        nm.linear_regions(net, domain=(-2, 2, -2, 2))
+        nm.linear_regions(net, domain=(-2, 2, -2, 2), backend="numba")
     fallback = nm.linear_regions(net, domain=(-2, 2, -2, 2), backend="numpy")
     fallback.check()
     _same(fallback, reference)

@@ -51,7 +51,12 @@ from .scales import Scale, column_max
 
 #: the zero tolerance of the 1-D segments (:mod:`.segment`), relative to ``max(1, max |values|)``
 TOL_REL = 1e-10
-BACKENDS = ("numba", "numpy")
+BACKENDS = ("auto", "numba", "numpy")
+#: ``backend="auto"`` cuts programs of at most this many units on the NumPy path: they take a few
+#: milliseconds there, less than loading the compiled kernel costs a fresh process (Numba's import
+#: and type registries, ~0.7 s); bigger ones load the kernel (once per process). The rule depends
+#: on the program only, so a net gets the same partition, in the same order, from every caller.
+AUTO_NUMPY_UNITS = 32
 
 _KERNEL: dict = {}  # "module": the loaded kernel module
 
@@ -74,6 +79,13 @@ def check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise SpecError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     return backend
+
+
+def resolve_backend(backend: str, program: Program) -> str:
+    """``"numba"`` or ``"numpy"`` for ``program`` (``"auto"``: see ``AUTO_NUMPY_UNITS``)."""
+    if check_backend(backend) != "auto":
+        return backend
+    return "numpy" if program.cut_units <= AUTO_NUMPY_UNITS else "numba"
 
 
 _ACT_CODES = {"relu": 1, "leaky": 2, "abs": 3, "hardtanh": 4}  # kernel.ACT_*

@@ -148,7 +148,7 @@ class DecisionRegions:
 
 
 def decision_regions(net, domain=None, plane: Plane | None = None, *, max_regions: int | None = None,
-                     input_shape=None, backend: str = "numba", progress=None) -> DecisionRegions:
+                     input_shape=None, backend: str = "auto", progress=None) -> DecisionRegions:
     """The exact regions of the plane where each class wins (the argmax of ``C >= 2`` outputs).
 
     Arguments as :func:`~.partition.linear_regions` (one tile: the boundary is read from edges

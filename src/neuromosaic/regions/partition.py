@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import SpecError, TooLargeError, field_error
 from ..plane import Plane, check_extent
 from .compile import compile_net
-from .cutter import check_backend
+from .cutter import check_backend, resolve_backend
 from .frame import UNIT, Frame, normalise
 from .tiles import grid_tiles, plan_tiles, run_tiles
 
@@ -59,7 +59,7 @@ def resolve_plane(domain, plane) -> Plane:
 def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions: int | None = None,
                    progress: Callable[[int, int, int], None] | None = None,
                    tiles: tuple[int, int] | None = None, workers: int | None = None,
-                   input_shape: tuple[int, ...] | None = None, backend: str = "numba"):
+                   input_shape: tuple[int, ...] | None = None, backend: str = "auto"):
     """The exact linear regions of a piecewise-linear network over a rectangle of a plane.
 
     Arguments:
@@ -76,8 +76,10 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
             a quadtree whose tiles keep a worker's mesh near ``TILE_STATE_BYTES``.
         workers: processes for the tiles (default: the usable cores).
         input_shape: the per-sample shape a conv net takes, e.g. ``(1, 8, 8)`` (default: guessed).
-        backend: ``"numba"`` (the compiled cut kernel) or ``"numpy"`` (the NumPy reference the
-            tests compare it with); the same partition either way.
+        backend: ``"numba"`` (the compiled cut kernel), ``"numpy"`` (the NumPy reference the
+            tests compare it with; the same partition, the faces in another order) or ``"auto"``
+            (the default: NumPy for a program of at most 32 units, which it cuts in a few ms,
+            less than a fresh process takes to load the kernel; the kernel otherwise).
 
     Returns a :class:`~neuromosaic.regions.result.Regions`. All arithmetic is float64, in
     coordinates normalised to the rectangle (:mod:`.frame`: any size or position is cut as
@@ -91,7 +93,7 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
 
 
 def cut_program(net, program, plane: Plane, *, max_regions=None, progress=None, tiles=None,
-                workers=None, backend: str = "numba"):
+                workers=None, backend: str = "auto"):
     """:func:`linear_regions` of a compiled ``program`` (``net`` is what the result keeps for
     its checks)."""
     from .result import Regions
@@ -113,6 +115,7 @@ def cut_program(net, program, plane: Plane, *, max_regions=None, progress=None, 
         rects = grid_tiles(UNIT, nx, ny)
     # tiles in worker processes limit BLAS to one thread each (see tiles.one_blas_thread); in
     # this process the matrix products may use every core
+    backend = resolve_backend(backend, cut.program)
     parts = run_tiles(cut.program, A, c, rects, backend=backend, max_regions=max_regions,
                       progress=progress, workers=min(workers, len(rects)))
     regions = Regions.from_tiles(net, program, plane, parts, frame=frame, cut=cut)
