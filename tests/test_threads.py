@@ -67,3 +67,22 @@ def test_threads_that_overlap_run_with_one_thread_and_the_last_restores():
         for w in workers:
             w.join(timeout=30)
         torch.set_num_threads(before)
+
+
+def test_nets_built_in_many_threads_at_once_get_their_own_weights():
+    """NetSpec.build seeds torch's global generator: builds in 8 threads at once (as the lab's
+    pool and a poster's tiles do) must each draw their own seed's weights."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    import neuromosaic as nm
+
+    specs = [nm.NetSpec(widths=[64] * 6, init=init, seed=seed)
+             for seed in range(8) for init in ("default", "normal:1")]
+    expected = [[p.clone() for p in s.build().parameters()] for s in specs]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(5):
+            built = list(pool.map(lambda s: list(s.build().parameters()), specs))
+            for want, got in zip(expected, built, strict=True):
+                assert all(torch.equal(a, b) for a, b in zip(want, got, strict=True))

@@ -285,7 +285,9 @@ class NetSpec(Validated):
         bias_init = InitSpec.parse(self.bias_init) if self.bias_init else None
         sizes = self.layer_sizes
         modules: list[nn.Module] = []
-        with torch.random.fork_rng(devices=[]):
+        from .threads import SEEDED_RNG
+
+        with SEEDED_RNG, torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
                 with_bias = self.has_bias(i)

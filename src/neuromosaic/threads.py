@@ -42,3 +42,10 @@ def one_torch_thread() -> Iterator[None]:
             _inside -= 1
             if _inside == 0 and _saved is not None and _saved != 1:
                 torch.set_num_threads(_saved)
+
+
+#: held while the package seeds torch's global generator and draws from it (``NetSpec.build``,
+#: the digits models): ``fork_rng`` restores the caller's state afterwards, but two threads
+#: seeding and drawing at once would interleave their draws (found with 8 poster tiles building
+#: nets at once: 23 of 160 nets came out with another's weights)
+SEEDED_RNG = threading.Lock()

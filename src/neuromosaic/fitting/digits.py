@@ -45,7 +45,9 @@ def digits_model(kind: str = "mlp", *, seed: int = 0) -> nn.Sequential:
     MaxPool2d(2) → Linear(54, 10). Piecewise linear both, so their regions can be cut."""
     if kind not in MODELS:
         raise SpecError(f"model must be one of {', '.join(MODELS)}, got {kind!r}")
-    with torch.random.fork_rng(devices=[]):
+    from ..threads import SEEDED_RNG
+
+    with SEEDED_RNG, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if kind == "mlp":
             return nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 10))
