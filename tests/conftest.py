@@ -16,3 +16,19 @@ def shared_nets() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared nets not found at {path}")
     return path
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """The one Playwright (sync API) of this test process. Its event loop stays open for the
+    session, and a second ``sync_playwright()`` in the same thread refuses to start beside it, so
+    every browser test launches its browsers from this one (skipped when chromium or the
+    playwright package is missing)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as p:
+        yield p

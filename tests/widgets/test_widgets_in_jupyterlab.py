@@ -80,23 +80,23 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1600, "height": 1500})
-        pg = context.new_page()
-        pg.errors, pg.requests = [], []
-        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-        pg.on("request", lambda r: pg.requests.append(r.url))
-        pg.goto(lab.url("lab/tree/widgets.ipynb?reset"))
-        pg.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session"
-                             "?.kernel?.status === 'idle'", timeout=WAIT)
-        pg.evaluate("async () => { const app = window.jupyterapp;"  # the widgets get the room
-                    " if (!app.shell.leftCollapsed) await app.commands.execute('application:toggle-left-area');"
-                    " await app.commands.execute('notebook:run-all-cells'); }")
-        yield pg
-        context.close()
-        browser.close()
+def page(lab, playwright_instance):
+    # the session's one Playwright (tests/conftest.py): a second one would not start
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    context = browser.new_context(viewport={"width": 1600, "height": 1500})
+    pg = context.new_page()
+    pg.errors, pg.requests = [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.goto(lab.url("lab/tree/widgets.ipynb?reset"))
+    pg.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session"
+                         "?.kernel?.status === 'idle'", timeout=WAIT)
+    pg.evaluate("async () => { const app = window.jupyterapp;"  # the widgets get the room
+                " if (!app.shell.leftCollapsed) await app.commands.execute('application:toggle-left-area');"
+                " await app.commands.execute('notebook:run-all-cells'); }")
+    yield pg
+    context.close()
+    browser.close()
 
 
 @pytest.fixture(scope="module")
