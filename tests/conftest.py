@@ -6,6 +6,14 @@ import pytest
 
 matplotlib.use("Agg")
 
+try:  # no test asserts wall-clock time: Hypothesis's per-example deadline would, on a busy machine
+    from hypothesis import settings
+
+    settings.register_profile("neuromosaic", deadline=None)
+    settings.load_profile("neuromosaic")
+except ImportError:  # pragma: no cover - hypothesis is in the dev extra
+    pass
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NEUROMOSAIC_SHARED", REPO.parent / "shared"))
 

@@ -200,17 +200,32 @@ SLOW_AND_FAST = {"experiment": "paint", "output": "t.csv", "seeds": [0],
 
 
 def test_a_cell_over_the_timeout_is_stopped_and_recorded(tmp_path):
-    res = run_sweep(_grid(tmp_path), cell_timeout=2.0)  # the small paint grid: all well under 2 s
+    """The limit is read from a clock the test controls, never raced against the machine's
+    speed: frozen, every cell of the small grid finishes whatever it takes; then, from the moment
+    the slow grid's first cell is done, every reading jumps 10 s: the 3000² cell (tens of seconds
+    of real work) is stopped at its first check, recorded, and run again by --retry-failed."""
+    res = run_sweep(_grid(tmp_path), cell_timeout=2.0, clock=lambda: 0.0)
     assert res.computed == 6 and res.failed == 0
     (tmp_path / "slow").mkdir()
     grid = _grid(tmp_path / "slow", SLOW_AND_FAST)
-    res = run_sweep(grid, workers=1, cell_timeout=2.0)
+    state = {"done": 0, "t": 0.0}
+
+    def progress(done, total, label):
+        state["done"] = done
+
+    def clock():
+        if state["done"] >= 1:  # the 12² cell is done: time flies
+            state["t"] += 10.0
+        return state["t"]
+
+    res = run_sweep(grid, workers=1, cell_timeout=2.0, on_progress=progress, clock=clock)
     by_size = {int(np.ravel(r["size"])[0]): r for r in res.rows}  # size is stored as (W, H)
     assert not by_size[12].get("error") and 0 <= by_size[12]["mean"] <= 1
     assert "timed out after 2 s" in by_size[3000]["error"]
     assert res.failed == 1 and res.lost == 0
     # a timed-out cell is done (a row); --retry-failed runs it again
-    again = run_sweep(grid, workers=1, cell_timeout=2.0, retry_failed=True)
+    again = run_sweep(grid, workers=1, cell_timeout=2.0, retry_failed=True, clock=clock,
+                      on_progress=lambda *a: state.update(done=1))  # time flies from the start
     assert again.computed == 1 and again.skipped == 1
 
 

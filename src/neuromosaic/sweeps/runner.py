@@ -245,7 +245,8 @@ def _run_dask(grid: Grid, todo: list[Cell], client, want_figure: bool
 def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
               retry_failed: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S,
               cell_timeout: float | None = None,
-              on_progress: Callable[[int, int, str], None] | None = None) -> SweepResult:
+              on_progress: Callable[[int, int, str], None] | None = None,
+              clock: Callable[[], float] | None = None) -> SweepResult:
     """Run every cell of ``grid`` not already done and write the results table.
 
     Arguments:
@@ -260,6 +261,7 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
             row has ``error`` "timed out after … s". Local workers only.
         on_progress: called as ``on_progress(done, total, label)`` after each cell (and once
             at the start with the cells already done).
+        clock: what ``cell_timeout`` is measured with (default ``time.monotonic``; tests).
 
     Returns a :class:`SweepResult`. Raises ``InputError`` for a bad or unreachable scheduler and
     ``OutputError`` when the table's folder cannot be written.
@@ -282,7 +284,7 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
         check_writable(grid.output)
     client = connect_dask(dask, connect_timeout) if dask is not None else None
     try:
-        return _sweep(grid, workers, client, retry_failed, on_progress, cell_timeout)
+        return _sweep(grid, workers, client, retry_failed, on_progress, cell_timeout, clock)
     finally:
         if client is not None:
             client.close()
@@ -290,7 +292,7 @@ def run_sweep(grid: Grid, *, workers: int = 1, dask: str | None = None,
 
 def _sweep(grid: Grid, workers: int, client, retry_failed: bool,
            on_progress: Callable[[int, int, str], None] | None,
-           cell_timeout: float | None = None) -> SweepResult:
+           cell_timeout: float | None = None, clock=None) -> SweepResult:
     for folder in (grid.output.parent, grid.cells_dir, grid.figures):
         if folder is not None:
             make_folder(folder)
@@ -305,7 +307,7 @@ def _sweep(grid: Grid, workers: int, client, retry_failed: bool,
     if client is not None:
         stream = _run_dask(grid, todo, client, want_figure)
     elif cell_timeout is not None and todo:
-        stream = run_local_timed(grid, todo, workers, want_figure, cell_timeout)
+        stream = run_local_timed(grid, todo, workers, want_figure, cell_timeout, clock=clock)
     else:
         stream = _run_local(grid, todo, workers, want_figure)
     try:

@@ -5,7 +5,7 @@ and replaced when its cell runs too long (Python cannot stop a thread, but it ca
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing import get_context
 from typing import Any
 
@@ -15,7 +15,12 @@ from .grid import Cell, Grid
 def timed_worker(conn) -> None:
     """A worker process of :func:`run_local_timed`: says it is ready (its imports done), then
     runs the cells it is sent, one at a time, until it is sent None."""
-    import torch  # noqa: F401 - the slow import, before "ready", so it is not in a cell's time
+    import torch  # noqa: F401 - the slow imports, before "ready", so they are not in a cell's time
+
+    from ..painting import kernel  # noqa: F401 - the compiled paint kernel (Numba's cache)
+    from ..regions.cutter import load_kernel
+
+    load_kernel()  # and the region kernel
 
     conn.send("ready")
     while True:
@@ -33,12 +38,15 @@ def _timeout_record(seconds: float) -> dict[str, Any]:
 
 
 def run_local_timed(grid: Grid, todo: list[Cell], workers: int, want_figure: bool,
-                     timeout: float) -> Iterator[tuple[Cell, dict[str, Any] | None, str | None]]:
+                     timeout: float, *, clock: Callable[[], float] | None = None
+                     ) -> Iterator[tuple[Cell, dict[str, Any] | None, str | None]]:
     """Like the runner's local pool, but every cell runs in a worker process that is killed (and
-    replaced) when the cell takes more than ``timeout`` seconds; the cell becomes a row whose
-    ``error`` says so (``--retry-failed`` runs it again)."""
+    replaced) when the cell takes more than ``timeout`` seconds of ``clock`` (default
+    ``time.monotonic``); the cell becomes a row whose ``error`` says so (``--retry-failed`` runs
+    it again)."""
     from multiprocessing.connection import wait
 
+    now = clock or time.monotonic
     ctx = get_context("spawn")
     name = grid.experiment.name
     pending = list(todo)
@@ -64,9 +72,9 @@ def run_local_timed(grid: Grid, todo: list[Cell], workers: int, want_figure: boo
                 if s["ready"] and s["cell"] is None and pending:
                     s["cell"] = pending.pop(0)
                     s["conn"].send((name, s["cell"].params, want_figure))
-                    s["started"] = time.monotonic()
+                    s["started"] = now()
             busy = [s for s in slots if s["cell"] is not None]
-            left = [s["started"] + timeout - time.monotonic() for s in busy]
+            left = [s["started"] + timeout - now() for s in busy]
             wait([s["conn"] for s in slots] + [s["proc"].sentinel for s in slots],
                  timeout=max(0.0, min(left)) if left else None)
             for i, s in enumerate(slots):
@@ -96,7 +104,7 @@ def run_local_timed(grid: Grid, todo: list[Cell], workers: int, want_figure: boo
                     slots[i] = start()
                     if cell is not None:
                         yield cell, None, f"worker process died (exit code {code})"
-                elif cell is not None and time.monotonic() - s["started"] > timeout:
+                elif cell is not None and now() - s["started"] > timeout:
                     stop(s)
                     slots[i] = start()
                     yield cell, _timeout_record(timeout), None
