@@ -21,6 +21,7 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "Residual": (".layers", "Residual"),
     "paint": (".painting.render", "paint"),
     "PaintConfig": (".painting.config", "PaintConfig"),
+    "to_glsl": (".painting.glsl", "to_glsl"),
     "linear_regions": (".regions.partition", "linear_regions"),
     "regions_on_segment": (".regions.segment", "regions_on_segment"),
     "Regions": (".regions.result", "Regions"),
@@ -34,6 +35,7 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "load": (".io.nets", "load"),
     "theory": (".theory", None),
     "widgets": (".widgets", None),
+    "evolve": (".evolve", None),
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])
@@ -55,7 +57,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from . import theory  # noqa: F401
+    from . import evolve, theory  # noqa: F401
     from .errors import NeuromosaicError  # noqa: F401
     from .fitting import towers  # noqa: F401
     from .fitting.config import FitConfig  # noqa: F401
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .io.nets import load, save  # noqa: F401
     from .layers import Maxout, Residual  # noqa: F401
     from .painting.config import PaintConfig  # noqa: F401
+    from .painting.glsl import to_glsl  # noqa: F401
     from .painting.render import paint  # noqa: F401
     from .plane import Plane  # noqa: F401
     from .regions.decision import DecisionRegions, decision_regions  # noqa: F401

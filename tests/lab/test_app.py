@@ -11,7 +11,9 @@ from neuromosaic.lab import create_app
 # every route the app has; anything new must be checked for paths taken from the request
 ROUTES = {"/", "/vendor/plotly.min.js", "/static", "/api/paint.png", "/api/paint/options", "/api/regions",
           "/api/fit/ws", "/api/fit/options", "/api/fit", "/api/towers", "/api/explain/phase",
-          "/api/explain/point", "/openapi.json", "/api/paint/range", "/api/digits"}
+          "/api/explain/point", "/openapi.json", "/api/paint/range", "/api/paint/glsl", "/api/paint/from-file",
+          "/api/digits", "/api/breed",
+          "/api/breed/cross"}
 
 
 def test_page_and_local_plotly(client):
@@ -21,7 +23,7 @@ def test_page_and_local_plotly(client):
     js = client.get("/vendor/plotly.min.js")
     assert js.status_code == 200 and len(js.content) > 1_000_000
     for name in ("main.js", "ui.js", "paint.js", "canvas.js", "regions.js", "regiondraw.js", "fit.js",
-                 "towers.js", "explain.js", "style.css"):
+                 "towers.js", "explain.js", "breed.js", "webgl.js", "style.css"):
         r = client.get(f"/static/{name}")
         assert r.status_code == 200, name
         assert "https://" not in r.text and "http://" not in r.text, name

@@ -58,9 +58,9 @@ def cli_message(exc: NeuromosaicError) -> str:
 
 
 def _register_commands() -> None:
-    from . import fit, lab, paint, regions, sweep, theory
+    from . import export, fit, lab, paint, regions, sweep, theory
 
-    for module in (fit, lab, paint, regions, sweep, theory):
+    for module in (fit, lab, paint, export, regions, sweep, theory):
         module.register(app)
 
 

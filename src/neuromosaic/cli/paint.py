@@ -10,6 +10,7 @@ import typer
 
 from ..errors import InputError, SpecError
 from . import options as opt
+from . import poster as poster_cli
 from .progress import progress_bar
 
 # Options shared by paint and animate; None means "not given" so --from/--recipe values stay.
@@ -29,7 +30,7 @@ RawCoords = Annotated[bool | None, typer.Option("--raw-coords/--normalized-coord
 Color = Annotated[str | None, typer.Option("--color", help="rgb | gray | hsv (default rgb; with --weights: rgb for a 3-output net, gray for a 1-output one).")]
 Device = Annotated[str | None, typer.Option("--device", help="auto | cpu | cuda (default auto).")]
 Fast = Annotated[bool | None, typer.Option("--fast/--exact", help="Fast tanh, ≤ 4.1e-7 off a unit (8-bit values move by at most 1 on the article's nets; default exact).")]
-From = Annotated[Path | None, typer.Option("--from", help="Re-render a PNG made by neuromosaic (its embedded config: a picture of a net built from options, not of --weights); other options override single fields.")]
+From = Annotated[Path | None, typer.Option("--from", help="Re-render a PNG or poster .tif made by neuromosaic (its embedded config: a picture of a net built from options, not of --weights); other options override single fields.")]
 RecipeOpt = Annotated[str | None, typer.Option("--recipe", help="One of the article's experiments by name (see `neuromosaic gallery`).")]
 Activation = Annotated[str | None, typer.Option("--activation", help="Hidden activation (default tanh).")]
 Cmap = Annotated[str | None, typer.Option("--cmap", help="Colour a 1-output net with a matplotlib colormap: viridis, magma, inferno, plasma, … (a net built from options gets 1 output).")]
@@ -42,13 +43,13 @@ def build_config(*, from_png: Path | None = None, recipe: str | None = None,
                  widths: str | None = None, layers: int | None = None, width: int | None = None,
                  **given):
     """The config from (a PNG's chunk | a recipe | the defaults) with every given option on top."""
-    from ..io.png import read_png_metadata
+    from ..io.tiff import read_picture_metadata
     from ..painting import PaintConfig, config_from_metadata, get_recipe
 
     if from_png is not None and recipe is not None:
         raise SpecError("give --from or --recipe, not both")
     if from_png is not None:
-        meta = read_png_metadata(from_png)
+        meta = read_picture_metadata(from_png)
         if meta.get("kind") == "paint-weights":
             raise InputError(f"{str(from_png)!r} is a picture of the saved net "
                              f"{meta.get('weights')!r}: --from needs a picture of a net built from "
@@ -69,7 +70,7 @@ def build_config(*, from_png: Path | None = None, recipe: str | None = None,
 
 
 def paint_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write, or .tif for a tiled, pyramidal BigTIFF poster painted tile by tile (any size, bounded memory).")],
     size: Size = None, widths: Widths = None, activation: Activation = None,
     out_activation: OutActivation = None, init: Init = None, bias_init: BiasInit = None,
     bias: Bias = None, inputs: Inputs = None, z_dim: ZDim = None, scale: Scale = None,
@@ -77,18 +78,21 @@ def paint_cmd(
     device: Device = None, fast: Fast = None, from_png: From = None, recipe: RecipeOpt = None,
     cmap: Cmap = None, value_range: Range = None, weights: PaintWeights = None, save: Save = None,
     quiet: opt.Quiet = False, layers: opt.Layers = None, width: opt.Width = None,
+    dask: poster_cli.Dask = None,
 ) -> None:
     """Paint a CPPN: every pixel's (x, y, r[, z]) through an MLP to a colour.
 
     Example: neuromosaic paint -o art.png --widths 16,16,16,16,16,16,16,16 --init normal:1 --seed 3
 
     Any saved net paints too: neuromosaic paint --weights net.safetensors -o net.png --cmap viridis
+
+    A poster of any size, tiled and pyramidal: neuromosaic paint --size 32768x32768 -o poster.tif
     """
     from ..io.png import write_png
     from ..painting.color import colormap_lut
     from ..painting.render import paint, resolve_device
 
-    opt.check_png(output, "-o")
+    poster = poster_cli.check_output(output, dask=dask, weights=weights)
     opt.check_net_path(save)
     rng = parse_range(value_range) if value_range is not None else None
     if cmap is not None:
@@ -132,9 +136,12 @@ def paint_cmd(
         cmap, rng = cfg.cmap, cfg.range
         spec = cfg.net_spec()
         dev = resolve_device(cfg.device)
-        net = spec.build(device=dev)
+        net = cfg.build(device=dev)  # bred along its lineage, if it has one
         paint_inputs, color, z = cfg.inputs, cfg.color, cfg.latent()
         meta = cfg.metadata()
+    if poster:  # -o FILE.tif: tile by tile, in bounded memory
+        return poster_cli.write_cmd(output, cfg, meta, net=net, spec=spec, save=save, dask=dask,
+                                    quiet=quiet)
     w, h = cfg.size
     start = time.perf_counter()
     with progress_bar("painting", enabled=not quiet and w * h >= 2_000_000) as update:

@@ -119,15 +119,18 @@ def create_app(limits: Limits | None = None, *, clock=None, allow_hosts=(),
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
     from . import (
+        routes_breed,
         routes_digits,
         routes_explain,
         routes_fit,
+        routes_glsl,
         routes_paint,
         routes_regions,
         routes_towers,
     )
 
-    for module in (routes_paint, routes_regions, routes_fit, routes_towers, routes_explain, routes_digits):
+    for module in (routes_paint, routes_glsl, routes_breed, routes_regions, routes_fit, routes_towers,
+                   routes_explain, routes_digits):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

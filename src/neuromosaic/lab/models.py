@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import SpecError
+from ..lineage import parse_lineage
 from ..painting import PaintConfig
 
 
@@ -52,6 +53,8 @@ class PaintQuery(BaseModel):
     cmap: str | None = Field(None, description="a matplotlib colormap for a 1-output net (implies gray)")
     range: str | None = Field(None, description="LO,HI: the outputs shown as 0 and 1 (default: the "
                                                 "output activation's range, or the picture's own)")
+    lineage: str | None = Field(None, description="breeding steps from this net, e.g. m0.3s17_c5f1(m0.3s9) "
+                                                  "(see neuromosaic.lineage)")
     download: bool = Field(False, description="full PNG compression, as an attachment")
 
     def config(self) -> PaintConfig:
@@ -61,6 +64,7 @@ class PaintQuery(BaseModel):
         fields["bias_init"] = fields["bias_init"] or None
         fields["z"] = parse_floats(fields["z"], "z")
         fields["range"] = parse_floats(fields["range"], "range") if fields["range"] else None
+        fields["lineage"] = parse_lineage(fields["lineage"] or "") or None  # over the caps: 413
         if fields["cmap"] and fields["color"] == "rgb":  # a colour map colours one output
             fields["color"] = "gray"
         return PaintConfig(**fields)

@@ -1,4 +1,5 @@
-"""Paint panel and infinite canvas: ``GET /api/paint.png`` and the option lists.
+"""Paint panel and infinite canvas: ``GET /api/paint.png``, the option lists, and the config of
+a dropped picture (``POST /api/paint/from-file``).
 
 A canvas tile is an ordinary painting: a 256² image whose ``scale`` is the tile's width in world
 units and whose ``center`` is the tile's centre, so neighbouring tiles meet exactly.
@@ -11,8 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ..errors import InputError, TooLargeError
 from ..io.png import encode_png
-from ..painting import RECIPES, PaintConfig, png_bytes, render_config
+from ..io.tiff import read_picture_metadata
+from ..painting import RECIPES, PaintConfig, config_from_metadata, png_bytes, render_config
 from ..painting.color import COLORS
 from ..painting.config import config_range
 from ..painting.render import INPUTS, input_count
@@ -23,6 +26,7 @@ from .models import PaintQuery
 router = APIRouter(tags=["paint"])
 
 PREVIEW_PIXELS = 512 * 512  # up to here one worker thread renders; bigger images use all cores
+HEAD_BYTES = 1 << 20  # what a dropped file's config is read from: PNG chunks and TIFF IFD come first
 
 
 def multiply_adds(cfg: PaintConfig) -> int:
@@ -79,6 +83,63 @@ async def paint_range(request: Request, query: Annotated[PaintQuery, Query()]) -
     check_paint_caps(cfg, lab.limits)
     rng = await lab.runner.run(config_range, cfg)
     return {"range": None if rng is None else [float(rng[0]), float(rng[1])]}
+
+
+@router.post("/api/paint/from-file", openapi_extra={"requestBody": {
+    "required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+async def paint_from_file(request: Request) -> dict:
+    """The picture a file made by neuromosaic carries (a PNG's chunk, a poster TIFF's
+    ImageDescription), for the infinite canvas to open: ``{"config": …, "canvas": {…}}``, the
+    config and the canvas's URL parameters for its view (``x``, ``y``, ``span``) and net.
+
+    The body is the file's first bytes, at most 1 MiB (over it: 413): the config comes before
+    the pixels, so a poster of any size is opened from its head; no pixel is decoded."""
+    body = await request.body()
+    if len(body) > HEAD_BYTES:
+        raise TooLargeError(f"send at most the file's first {HEAD_BYTES:,} bytes (its config comes "
+                            f"before the pixels), got {len(body):,}")
+    if not body:
+        raise InputError("the body is empty: send the first bytes of a PNG or TIFF made by neuromosaic")
+    cfg = await request.app.state.lab.runner.run(_config_of_file, body)
+    return {"config": cfg.model_dump(mode="json"), "canvas": canvas_params(cfg)}
+
+
+def _config_of_file(head: bytes) -> PaintConfig:
+    meta = read_picture_metadata(head)
+    if meta.get("kind") == "paint-weights":
+        raise InputError("that picture is of a saved net (paint --weights): the canvas paints "
+                         "nets built from options")
+    return config_from_metadata(meta)
+
+
+def canvas_params(cfg: PaintConfig) -> dict[str, str]:
+    """The infinite canvas's URL parameters for ``cfg``: its net, and a view centred on its
+    centre whose shorter side spans ``cfg.scale`` (``span``), as the picture does."""
+    hidden = cfg.hidden
+    params = {"activation": cfg.activation, "out_activation": cfg.out_activation,
+              "init": cfg.init, "inputs": cfg.inputs, "color": cfg.color, "seed": cfg.seed,
+              "x": cfg.center[0], "y": cfg.center[1], "span": cfg.scale}
+    if len(set(hidden)) <= 1:
+        params.update(layers=len(hidden), width=hidden[0] if hidden else cfg.width)
+    else:
+        params["widths"] = ",".join(map(str, hidden))
+    optional = {"bias_init": cfg.bias_init, "cmap": cfg.cmap,
+                "range": ",".join(map(repr, cfg.range)) if cfg.range else None,
+                "z_dim": cfg.z_dim if cfg.inputs == "xyrz" else None,
+                "z": ",".join(map(repr, cfg.z)) if cfg.z and cfg.inputs == "xyrz" else None,
+                "raw_coords": "true" if cfg.raw_coords else None,
+                "lineage": _lineage_text(cfg)}
+    params.update({k: v for k, v in optional.items() if v is not None})
+    return {k: str(v) for k, v in params.items()}
+
+
+def _lineage_text(cfg: PaintConfig) -> str | None:
+    steps = getattr(cfg, "lineage", None)  # a bred picture's steps (neuromosaic.lineage)
+    if not steps:
+        return None
+    from ..lineage import lineage_text
+
+    return lineage_text(steps)
 
 
 @router.get("/api/paint/options")

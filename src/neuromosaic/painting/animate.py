@@ -50,7 +50,7 @@ def latent_walk(cfg: PaintConfig, *, frames: int = 96, keyframes: int = 4,
     if cfg.inputs != "xyrz":
         cfg = cfg.replace(inputs="xyrz")
     dev = resolve_device(cfg.device)
-    net = cfg.net_spec().build(device=dev)
+    net = cfg.build(device=dev)  # bred along its lineage, if it has one
     keys = np.random.default_rng([cfg.seed, 2]).uniform(-1.0, 1.0, (keyframes, cfg.z_dim))
     rng = config_range(cfg.replace(z=tuple(catmull_rom_loop(keys, 0.0))), net=net)  # frame 0's, for all
     for f in range(frames):
@@ -68,7 +68,7 @@ def zoom(cfg: PaintConfig, *, frames: int = 96, factor: float = 0.01,
     if not (math.isfinite(factor) and factor > 0):
         raise SpecError(f"zoom factor must be a positive number, got {factor}")
     dev = resolve_device(cfg.device)
-    net = cfg.net_spec().build(device=dev)
+    net = cfg.build(device=dev)  # bred along its lineage, if it has one
     rng = config_range(cfg, net=net)  # the first frame's range, for every frame
     for f in range(frames):
         s = cfg.scale * factor ** (f / (frames - 1))
@@ -86,8 +86,7 @@ def seed_morph(cfg: PaintConfig, *, frames: int = 96, keyframes: int = 4,
     """
     _check(frames, keyframes)
     dev = resolve_device(cfg.device)
-    base = cfg.net_spec()
-    nets = [base.replace(seed=cfg.seed + i).build(device=dev) for i in range(keyframes)]
+    nets = [cfg.replace(seed=cfg.seed + i).build(device=dev) for i in range(keyframes)]
     params = [[p.detach().clone() for p in n.parameters()] for n in nets]
     net = nets[0]
     rng = config_range(cfg, net=net)  # the first net's range, for every frame

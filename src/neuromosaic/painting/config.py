@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from pydantic import ConfigDict, field_validator, model_validator
 
-from ..errors import SpecError
+from ..errors import NeuromosaicError, SpecError
+from ..lineage import Step, as_steps
 from ..spec import ActivationName, BiasInitName, BiasName, InitName, NetSpec, Validated
 from .color import COLORS
 from .render import INPUTS, input_count, parse_size
@@ -47,6 +48,7 @@ class PaintConfig(Validated):
     device: str = "auto"
     cmap: str | None = None
     range: tuple[float, float] | None = None
+    lineage: tuple[Step, ...] | None = None  # breeding steps from this net (neuromosaic.lineage)
 
     @model_validator(mode="before")
     @classmethod
@@ -81,6 +83,14 @@ class PaintConfig(Validated):
             return check_range(v)
         except SpecError as exc:
             raise ValueError(str(exc).removeprefix("range ")) from None
+
+    @field_validator("lineage", mode="before")
+    @classmethod
+    def _lineage(cls, v):
+        try:
+            return as_steps(v) or None  # steps, their dicts or their text form "m0.3s17_…"
+        except NeuromosaicError as exc:
+            raise ValueError(str(exc).removeprefix("lineage: ").removeprefix("lineage ")) from None
 
     @field_validator("size", mode="before")
     @classmethod
@@ -186,6 +196,16 @@ class PaintConfig(Validated):
                        out_activation=self.out_activation, init=self.init,
                        bias_init=self.bias_init, bias=self.bias, seed=self.seed)
 
+    def build(self, *, device=None, progress=None):
+        """The net this config paints: its NetSpec's, bred along ``lineage`` (on the CPU, so
+        alike everywhere; ``progress(done, total)`` after each step), then moved to ``device``."""
+        net = self.net_spec().build()
+        if self.lineage:
+            from ..lineage import replay
+
+            net = replay(net, self.lineage, progress=progress)
+        return net.to(device)
+
     def _repr_html_(self) -> str:
         """Jupyter: a small preview beside the settings and mean field's χ1 of the init."""
         from ..display import paintconfig_html
@@ -210,16 +230,19 @@ class PaintConfig(Validated):
         cfg = self.model_dump(mode="json")
         z = self.latent()
         cfg["z"] = list(z) if z is not None else None
+        if cfg.get("lineage") is None:  # a picture that was not bred: the chunk it always had
+            cfg.pop("lineage", None)
         return {"kind": "paint", "version": __version__, "config": cfg,
                 "spec": self.net_spec().model_dump(mode="json")}
 
 
-def render_config(cfg: PaintConfig, *, progress=None, workers: int | None = None) -> np.ndarray:
-    """Build ``cfg``'s network and paint it: `(H, W, C)` uint8."""
+def render_config(cfg: PaintConfig, *, progress=None, workers: int | None = None,
+                  net=None) -> np.ndarray:
+    """Build ``cfg``'s network (or take ``net``, already built) and paint it: `(H, W, C)` uint8."""
     from .render import paint, resolve_device
 
     dev = resolve_device(cfg.device)
-    net = cfg.net_spec().build(device=dev)
+    net = cfg.build(device=dev) if net is None else net
     return paint(net, cfg.size, scale=cfg.scale, center=cfg.center, raw_coords=cfg.raw_coords,
                  inputs=cfg.inputs, z=cfg.latent(), color=cfg.color, cmap=cfg.cmap,
                  range=cfg.range, fast=cfg.fast, device=dev, workers=workers, progress=progress)
@@ -235,7 +258,7 @@ def config_range(cfg: PaintConfig, *, net=None) -> tuple[float, float] | None:
     if cfg.range is not None:
         return tuple(cfg.range)
     dev = resolve_device(cfg.device)
-    net = net if net is not None else cfg.net_spec().build(device=dev)
+    net = net if net is not None else cfg.build(device=dev)
     return picture_range(net, cfg.size, scale=cfg.scale, center=cfg.center,
                          raw_coords=cfg.raw_coords, inputs=cfg.inputs, z=cfg.latent(), device=dev)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -81,6 +82,21 @@ def pixel_axes(width: int, height: int, *, scale: float = 1.0, center=(0.0, 0.0)
     xs = ((np.arange(width) + 0.5) - width / 2) / side * scale + cx
     ys = ((np.arange(height) + 0.5) - height / 2) / side * scale + cy
     return xs, ys
+
+
+def check_window(window: Sequence[int] | None, width: int, height: int) -> tuple[int, int, int, int]:
+    """``(x0, y0, w, h)``: a non-empty pixel rectangle inside a ``width`` × ``height`` picture
+    (the whole picture for ``None``); ``SpecError`` otherwise."""
+    if window is None:
+        return 0, 0, width, height
+    try:
+        x0, y0, w, h = (operator.index(v) for v in window)
+    except (TypeError, ValueError):
+        raise SpecError(f"window must be four integers (x0, y0, w, h), got {window!r}") from None
+    if not (0 <= x0 and 0 <= y0 and w >= 1 and h >= 1 and x0 + w <= width and y0 + h <= height):
+        raise SpecError(f"window (x0, y0, w, h) = {tuple(window)} must be a non-empty rectangle "
+                        f"inside the {width}x{height} picture")
+    return x0, y0, w, h
 
 
 def input_count(inputs: str, z_dim: int) -> int:
@@ -242,7 +258,8 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
           cmap: str | None = None, range: Sequence[float] | None = None,
           fast: bool = False, device: str | torch.device | None = "auto",
           workers: int | None = None, chunk_pixels: int = CHUNK_PIXELS, output: str = "uint8",
-          progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+          progress: Callable[[int, int], None] | None = None,
+          window: Sequence[int] | None = None) -> np.ndarray:
     """Paint ``net`` as an image: each pixel's coordinates in, its colour out.
 
     Any net paints: 3 outputs as colour, 1 as gray (or through a colormap), whatever its output
@@ -282,9 +299,13 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
             before colour conversion, colormap and 8-bit rounding: for measuring); ``"raw"``
             (the net's outputs as float32, unmapped, any number of channels).
         progress: called as ``progress(done_pixels, total_pixels)``.
+        window: `(x0, y0, w, h)`: paint only this rectangle of the ``size`` picture's pixels
+            (a poster's tile): the same values as that crop of the whole picture (on the CPU
+            kernel, the same bytes), in memory for ``w × h`` pixels; the range of an unbounded
+            output is still found over the whole picture. ``None``: every pixel.
 
     Returns:
-        `(H, W, C)` uint8 array (``C`` = 3, or 1 for gray), or float32 with ``output="float"``
+        `(H, W, C)` uint8 array (`(h, w, C)` with ``window``) (``C`` = 3, or 1 for gray), or float32 with ``output="float"``
         (``C`` = the net's outputs) or ``output="raw"``.
     """
     width, height = parse_size(size)
@@ -308,6 +329,7 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
     dev = resolve_device(device)
 
     xs, ys = pixel_axes(width, height, scale=scale, center=center, raw_coords=raw_coords)
+    x0, y0, out_w, out_h = check_window(window, width, height)
     xs_t = torch.as_tensor(xs, dtype=torch.float32, device=dev)
     ys_t = torch.as_tensor(ys, dtype=torch.float32, device=dev)
     z_t = torch.as_tensor(z_vec, dtype=torch.float32, device=dev)
@@ -370,40 +392,41 @@ def paint(net: nn.Module, size: int | str | Sequence[int] = 512, *, scale: float
             del probe
             as_float = output != "uint8"
             channels = n_out if as_float else 3 if lut is not None else n_out
-            check_fits_in_memory(width, height, channels * (4 if as_float else 1))
-            image = np.empty((height, width, channels), dtype=np.float32 if as_float else np.uint8)
+            check_fits_in_memory(out_w, out_h, channels * (4 if as_float else 1))
+            image = np.empty((out_h, out_w, channels), dtype=np.float32 if as_float else np.uint8)
             flat = torch.from_numpy(image).view(-1, channels)
+            cols = None if out_w == width else torch.arange(x0, x0 + out_w, device=dev)
 
             def work(chunk: tuple[int, int]) -> int:
                 r0, r1 = chunk
                 with torch.inference_mode():
-                    out = grid(None, r0, r1)
+                    out = grid(cols, y0 + r0, y0 + r1)
                     if output == "raw":
                         pixels = out
                     else:
                         unit = to_unit(out, lo, hi)
                         pixels = unit if as_float else to_uint8(unit, color, lut)
-                    flat[r0 * width: r1 * width].copy_(pixels.cpu())
-                return (r1 - r0) * width
+                    flat[r0 * out_w: r1 * out_w].copy_(pixels.cpu())
+                return (r1 - r0) * out_w
 
             if dev.type != "cpu" and chunk_pixels == CHUNK_PIXELS:
                 chunk_pixels = GPU_CHUNK_PIXELS  # a GPU wants big launches, not cache-sized ones
-            rows_per_chunk = max(1, chunk_pixels // width)
-            chunks = [(r, min(r + rows_per_chunk, height))
-                      for r in np.arange(0, height, rows_per_chunk).tolist()]
+            rows_per_chunk = max(1, chunk_pixels // out_w)
+            chunks = [(r, min(r + rows_per_chunk, out_h))
+                      for r in np.arange(0, out_h, rows_per_chunk).tolist()]
             done = 0
             if n_workers == 1 and dev.type != "cpu":
                 for chunk in chunks:
                     done += work(chunk)
                     if progress:
-                        progress(done, width * height)
+                        progress(done, out_w * out_h)
             else:
                 with ThreadPoolExecutor(max_workers=n_workers) as pool:
                     try:
                         for n in pool.map(work, chunks):
                             done += n
                             if progress:
-                                progress(done, width * height)
+                                progress(done, out_w * out_h)
                     except BaseException:  # Ctrl-C, an error, a progress callback that stops us:
                         pool.shutdown(wait=True, cancel_futures=True)  # skip the chunks not begun
                         raise

@@ -120,8 +120,9 @@ class _Painting(LabWidget):
 
     @property
     def net(self):
-        """The painted network (a ``torch.nn.Sequential``), built from :attr:`value`."""
-        return self.value.net_spec().build()
+        """The painted network (a ``torch.nn.Sequential``), built from :attr:`value` (bred
+        along its lineage, if it has one)."""
+        return self.value.build()
 
 
 class Paint(_Painting):

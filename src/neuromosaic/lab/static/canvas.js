@@ -1,7 +1,10 @@
 // Infinite canvas: drag to pan, wheel to zoom. The view is covered by 256-pixel tiles of a
 // power-of-two world width; each tile is an ordinary painting (scale = its width, center = its
-// centre), so it can be rendered at any zoom: the picture has no resolution.
-import { el, slider, select, text, number, queryOf, readParams, getJSON, apiFetch, status } from "./ui.js";
+// centre), so it can be rendered at any zoom: the picture has no resolution. On the viewer's GPU
+// (webgl.js) the net's shader draws the whole view at every frame instead, the tiles its fallback.
+import { el, slider, select, text, number, check, queryOf, readParams, getJSON, apiFetch, status } from "./ui.js";
+import { gpuPainter, gpuDefault, setGpuDefault, decodeShader } from "./webgl.js";
+import { withDrops } from "./drop.js"; // a dropped PNG or poster .tif opens its picture here
 
 const TILE = 256;
 const MAX_INFLIGHT = 4;
@@ -34,6 +37,36 @@ async function mount(section, ctx) {
       })
       .catch((e) => status(info, e.message, true));
   }
+  // The net's shader (GET /api/paint/glsl for the base view, so its colours map from the same
+  // range as the tiles'); null until it comes.
+  const painter = gpuPainter();
+  const choice = { gpu: gpuDefault(painter) }; // the GPU switch
+  const gpu = { shader: null, note: "" };
+  function fetchShader() {
+    gpu.shader = null;
+    if (!choice.gpu) return;
+    const forNet = netKey, q = tileQuery();
+    q.set("size", String(TILE));
+    q.set("storage", "auto"); // small nets' weights in the code: the fastest frames
+    getJSON(`/api/paint/glsl?${q}`)
+      .then((body) => { if (forNet === netKey) { gpu.shader = decodeShader(body); if (active) requestAnimationFrame(draw); } })
+      .catch(gpuFailed);
+  }
+  function gpuFailed(e) { // no shader here (a notebook widget), or the GPU failed: tiles
+    choice.gpu = false;
+    gpu.note = ` · GPU off: ${e.message}`;
+    gpuSwitch.sync();
+    if (active) requestAnimationFrame(draw);
+  }
+  function drawGpu() {
+    if (gpu.shader && canvas.width && canvas.height) {
+      painter.draw(gpu.shader, canvas.width, canvas.height, { u_scale: state.span, u_center: [state.x, state.y] });
+      g.setTransform(1, 0, 0, 1, 0, 0);
+      g.drawImage(painter.canvas, 0, 0);
+    }
+    status(info, `the view spans ${state.span.toPrecision(3)} units · ${gpu.shader ? "drawn by the GPU (WebGL2)" : "fetching the shader…"}`);
+    canvas.dataset.ready = String(!!gpu.shader);
+  }
   const tileQuery = () => queryOf(Object.fromEntries(Object.keys(NET_DEFAULTS).map((k) => [k, state[k]])), NET_DEFAULTS);
 
   const size = () => ({ W: canvas.clientWidth, H: canvas.clientHeight });
@@ -60,6 +93,9 @@ async function mount(section, ctx) {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.fillStyle = "#202124"; g.fillRect(0, 0, W, H);
     g.imageSmoothingEnabled = false;
+    if (choice.gpu) {
+      try { drawGpu(); return; } catch (e) { gpuFailed(e); return; }
+    }
     let ready = 0;
     const tiles = visibleTiles();
     for (const t of tiles) {
@@ -75,7 +111,7 @@ async function mount(section, ctx) {
         break;
       }
     }
-    status(info, `the view spans ${state.span.toPrecision(3)} units · tile level ${level()} · ${ready}/${tiles.length} tiles sharp`);
+    status(info, `the view spans ${state.span.toPrecision(3)} units · tile level ${level()} · ${ready}/${tiles.length} tiles sharp${gpu.note}`);
     canvas.dataset.ready = String(ready === tiles.length);
     pump(tiles);
   }
@@ -115,6 +151,7 @@ async function mount(section, ctx) {
     for (const entry of cache.values()) entry.abort?.abort();
     cache = new Map(); netKey = tileQuery().toString();
     fetchRange();
+    fetchShader();
     changedView();
   };
   const zoomAt = (sx, sy, factor) => {
@@ -153,9 +190,14 @@ async function mount(section, ctx) {
     select(state, "color", { label: "colour", options: options.colors, ...on }),
     number(state, "seed", { label: "seed", min: 0, ...on }),
   ];
+  const gpuSwitch = check(choice, "gpu", {
+    label: painter ? "GPU (WebGL2) drawing" : "GPU (WebGL2): not available here",
+    onChange: () => { gpu.note = ""; setGpuDefault(choice.gpu); fetchShader(); requestAnimationFrame(draw); },
+  });
+  gpuSwitch.input.disabled = !painter;
   const center = () => { const { W, H } = size(); return [W / 2, H / 2]; };
   section.append(
-    el("div", { class: "controls" }, controls.map((c) => c.root),
+    el("div", { class: "controls" }, controls.map((c) => c.root), gpuSwitch.root,
       el("div", { class: "row" },
         el("button", { text: "Zoom in", onclick: () => zoomAt(...center(), 0.5) }),
         el("button", { text: "Zoom out", onclick: () => zoomAt(...center(), 2) }),
@@ -166,6 +208,7 @@ async function mount(section, ctx) {
   );
   netKey = tileQuery().toString();
   fetchRange();
+  fetchShader();
 
   return {
     query: () => queryOf(state, defaults),
@@ -175,4 +218,4 @@ async function mount(section, ctx) {
   };
 }
 
-export default { id: "canvas", title: "Infinite canvas", mount };
+export default withDrops({ id: "canvas", title: "Infinite canvas", mount });

@@ -3,13 +3,14 @@
 import { el } from "./ui.js";
 import paint from "./paint.js";
 import canvas from "./canvas.js";
+import breed from "./breed.js";
 import regions from "./regions.js";
 import fit from "./fit.js";
 import towers from "./towers.js";
 import explain from "./explain.js";
 import digits from "./digits.js";
 
-const PANELS = [paint, canvas, regions, fit, towers, explain, digits];
+const PANELS = [paint, canvas, breed, regions, fit, towers, explain, digits];
 const mounted = new Map();
 let current = null;
 

@@ -1,7 +1,18 @@
-// Paint panel: every paint option as a control; a 256-pixel preview re-renders as they move.
-import { el, slider, select, text, number, check, datalist, queryOf, readParams, getJSON, getBlob, latest, status } from "./ui.js";
+// Paint panel: every paint option as a control; a 256-pixel preview re-renders as they move,
+// drawn by the viewer's GPU (WebGL2, the net as a shader: webgl.js) or painted by the server.
+import { el, slider, select, text, number, check, datalist, queryOf, readParams, getJSON, getBlob, latest, status, ApiError } from "./ui.js";
+import { gpuPainter, gpuDefault, setGpuDefault, decodeShader, frameBlob } from "./webgl.js";
 
 const PREVIEW = 256;
+// what the GPU takes as uniforms (or ignores): a change of these alone asks the server nothing
+const VIEW_KEYS = ["scale", "center", "raw_coords", "size", "fast", "device"];
+
+// The uniforms of the view in `state` (scale, centre, raw coordinates).
+function viewUniforms(state) {
+  const center = String(state.center).split(",").map(Number);
+  if (center.length !== 2 || !center.every(Number.isFinite)) throw new ApiError(422, `center must be X,Y, got ${state.center}`);
+  return { u_scale: Number(state.scale), u_center: center, u_raw_coords: !!state.raw_coords };
+}
 
 // PaintConfig JSON (from the server) → the flat text/number state the controls and URL use.
 export function flatConfig(cfg) {
@@ -31,6 +42,34 @@ async function mount(section, ctx) {
   const download = el("a", { class: "button", id: "paint-download", download: "neuromosaic.png", text: "Download full-size PNG" });
   const caption = el("p", { class: "caption" });
   let shownUrl = null;
+  const painter = gpuPainter();
+  const choice = { gpu: gpuDefault(painter) }; // the GPU switch
+  const gpu = { shader: null, key: null, query: null, note: "" };
+
+  async function show(blob, q, how) {
+    const url = URL.createObjectURL(blob);
+    await new Promise((resolve) => { image.onload = resolve; image.onerror = resolve; image.src = url; });
+    if (shownUrl) URL.revokeObjectURL(shownUrl);
+    shownUrl = url;
+    image.dataset.query = q.toString();
+    image.dataset.renderer = how;
+  }
+
+  // Draw on the GPU; the shader comes from the server when the net changes (or, for an
+  // unbounded output, the view: its colours map from the view's own range).
+  async function renderGpu(q, started) {
+    const net = new URLSearchParams(q);
+    for (const k of VIEW_KEYS) net.delete(k);
+    if (gpu.key !== net.toString() || (!gpu.shader.fixed_range && gpu.query !== q.toString())) {
+      gpu.shader = decodeShader(await getJSON(`/api/paint/glsl?${q}`));
+      gpu.key = net.toString();
+      gpu.query = q.toString();
+    }
+    const [w, h] = q.get("size").split("x").map(Number), k = Math.min(2, window.devicePixelRatio || 1);
+    painter.draw(gpu.shader, Math.round(w * k), Math.round(h * k), viewUniforms(state));
+    await show(await frameBlob(painter), q, "gpu");
+    status(info, `${q.get("size")} preview drawn by the GPU (WebGL2) in ${Math.round(performance.now() - started)} ms`);
+  }
 
   const render = latest(async () => {
     const q = queryOf(state, defaults);
@@ -38,13 +77,19 @@ async function mount(section, ctx) {
     q.set("fast", "true");
     const started = performance.now();
     try {
-      const blob = await getBlob(`/api/paint.png?${q}`);
-      const url = URL.createObjectURL(blob);
-      await new Promise((resolve) => { image.onload = resolve; image.onerror = resolve; image.src = url; });
-      if (shownUrl) URL.revokeObjectURL(shownUrl);
-      shownUrl = url;
-      image.dataset.query = q.toString();
-      status(info, `${q.get("size")} preview in ${Math.round(performance.now() - started)} ms`);
+      if (choice.gpu) {
+        try {
+          await renderGpu(q, started);
+          return;
+        } catch (e) {
+          if (e instanceof ApiError && (e.status === 422 || e.status === 413)) throw e; // a bad value
+          choice.gpu = false; // no shader here (a notebook widget), or the GPU failed: the server paints
+          gpu.note = ` · GPU off: ${e.message}`;
+          gpuSwitch.sync();
+        }
+      }
+      await show(await getBlob(`/api/paint.png?${q}`), q, "server");
+      status(info, `${q.get("size")} preview in ${Math.round(performance.now() - started)} ms${gpu.note}`);
     } catch (e) {
       status(info, e.message, true);
     }
@@ -92,6 +137,11 @@ async function mount(section, ctx) {
     check(state, "fast", { label: "fast tanh for the download", ...on }),
     select(state, "device", { label: "device", options: ["auto", "cpu", "cuda"], ...on }),
   ];
+  const gpuSwitch = check(choice, "gpu", {
+    label: painter ? "GPU (WebGL2) preview" : "GPU (WebGL2): not available here",
+    onChange: () => { gpu.note = ""; setGpuDefault(choice.gpu); render(); },
+  });
+  gpuSwitch.input.disabled = !painter;
   const randomSeed = el("button", {
     id: "paint-random", text: "Random seed",
     onclick: () => { state.seed = Math.floor(Math.random() * 2 ** 31); controls.forEach((c) => c.sync()); changed(); },
@@ -99,7 +149,7 @@ async function mount(section, ctx) {
 
   section.append(
     el("div", { class: "controls" }, el("label", { class: "field" }, el("span", { class: "name", text: "recipe" }), recipeSelect),
-      controls.map((c) => c.root), datalist("paint-inits", options.inits), el("div", { class: "row" }, randomSeed, download)),
+      controls.map((c) => c.root), gpuSwitch.root, datalist("paint-inits", options.inits), el("div", { class: "row" }, randomSeed, download)),
     el("div", { class: "view" }, image, info, caption),
   );
   changed();
