@@ -22,6 +22,7 @@ from math import gcd
 import numpy as np
 
 from ..errors import SpecError
+from .frame import dyadic as _to_ints  # arr = ints · 2**−e, exactly
 from .program import Affine, Elementwise
 
 
@@ -39,17 +40,6 @@ class ExactReport:
     @property
     def ok(self) -> bool:
         return self.infeasible == 0 and self.area_sum == self.domain_area
-
-
-def _to_ints(arr: np.ndarray) -> tuple[np.ndarray, int]:
-    """``arr = ints * 2**-e`` exactly: an object array of Python ints and ``e``."""
-    flat = np.asarray(arr, dtype=np.float64).reshape(-1)
-    ratios = [float(v).as_integer_ratio() for v in flat]
-    e = max((d.bit_length() - 1 for _, d in ratios), default=0)
-    ints = np.empty(flat.size, dtype=object)
-    for i, (n, d) in enumerate(ratios):
-        ints[i] = n << (e - (d.bit_length() - 1))
-    return ints.reshape(np.shape(arr)), e
 
 
 def _relu_layers(program) -> list[tuple[np.ndarray, np.ndarray]]:
