@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from neuromosaic.painting.vmath import APPLY, SIN_LIMIT
+from neuromosaic.painting.vmath import APPLY, SIN_LIMIT, ulps
 
 F32 = np.float32
 
@@ -32,14 +32,6 @@ FUNCTIONS = {  # name: (float64 reference, the stated domain)
     "tanh_fast": (np.tanh, lambda x: np.ones(x.shape, bool)),
     "sigmoid_fast": (_sigmoid, lambda x: x >= -87),
 }
-
-
-def ulps(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    r32 = np.abs(ref.astype(F32))
-    below = np.spacing(np.nextafter(r32, F32(0))).astype(np.float64)
-    step = np.maximum(np.minimum(np.spacing(r32).astype(np.float64), below),
-                      np.finfo(F32).smallest_subnormal)
-    return np.abs(got.astype(np.float64) - ref) / step
 
 
 def sweep(name: str, chunks: int) -> dict:

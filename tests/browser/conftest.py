@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser_helpers import recording_page
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -61,12 +62,7 @@ def browser(playwright_instance):
 @pytest.fixture
 def page(browser, lab_url):
     """A fresh page that records console errors, page errors and every request's URL."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.errors, pg.requests = [], []
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("request", lambda r: pg.requests.append(r.url))
+    context, pg = recording_page(browser, 1280, 900)
     yield pg
     context.close()
 

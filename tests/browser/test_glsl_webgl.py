@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from browser_helpers import recording_page
 from torch import nn
 
 import neuromosaic as nm
@@ -81,12 +82,7 @@ def gl_page(gl_browser):
 @pytest.fixture
 def lab_page(gl_page, gl_browser, lab_url):
     """A fresh page of the lab (in the WebGL2 browser) that records errors and requests."""
-    context = gl_browser.new_context(viewport={"width": 1100, "height": 800})
-    page = context.new_page()
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("request", lambda r: page.requests.append(r.url))
+    context, page = recording_page(gl_browser, 1100, 800)
     yield page
     context.close()
 

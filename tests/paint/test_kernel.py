@@ -12,17 +12,9 @@ from neuromosaic.painting.color import to_uint8, to_unit
 from neuromosaic.painting.kernel import plan
 from neuromosaic.painting.render import paint, pixel_axes
 from neuromosaic.painting.vmath import APPLY, SIN_LIMIT
+from neuromosaic.painting.vmath import ulps as _ulps
 
 F32 = np.float32
-
-
-def _ulps(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """|got − ref| in units of the float32 spacing at ``ref`` (the smaller one at a power of 2)."""
-    r32 = np.abs(ref.astype(F32))
-    below = np.spacing(np.nextafter(r32, F32(0))).astype(np.float64)
-    step = np.maximum(np.minimum(np.spacing(r32).astype(np.float64), below),
-                      np.finfo(F32).smallest_subnormal)
-    return np.abs(got.astype(np.float64) - ref) / step
 
 
 def _inputs(n: int = 10_000_000) -> np.ndarray:

@@ -201,6 +201,17 @@ def apply_tanh_fast(x, out):
         out[i] = tanh32_fast(x[i])
 
 
+def ulps(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """``|got − ref|`` in float32 ulps at ``ref`` (the smaller spacing at a power of 2, the
+    smallest subnormal at 0): how the tests and ``benchmarks/vmath.py`` measure these functions
+    against a float64 reference."""
+    r32 = np.abs(ref.astype(np.float32))
+    below = np.spacing(np.nextafter(r32, np.float32(0))).astype(np.float64)
+    step = np.maximum(np.minimum(np.spacing(r32).astype(np.float64), below),
+                      np.finfo(np.float32).smallest_subnormal)
+    return np.abs(got.astype(np.float64) - ref) / step
+
+
 #: name → ``f(x, out)`` over float32 arrays (for tests and the benchmark)
 APPLY = {"tanh": apply_tanh, "sigmoid": apply_sigmoid, "sin": apply_sin, "gaussian": apply_gauss,
          "tanh_fast": apply_tanh_fast, "sigmoid_fast": apply_sigmoid_fast}
