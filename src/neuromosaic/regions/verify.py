@@ -1,21 +1,47 @@
-"""Verify mode: re-derive every region from its activation pattern in exact rational arithmetic.
+"""Verify mode: a proof that a partition is exactly the network's, decided in floating point with
+rigorous error bounds, and in exact rationals where those cannot decide.
 
-For a ReLU network every float64 weight is a dyadic rational, so with each layer's weights scaled
-to integers the pre-activations of a pattern are exact integer affine maps of the plane
-coordinates (Python ints, no rounding). A region's pattern gives one half-plane per unit (active:
-``z >= 0``, inactive: ``z <= 0``); clipping the rectangle by all of them in exact rationals
-(``fractions.Fraction``) gives the region as it truly is. Then: every pattern is feasible with
-positive area, no pattern repeats, and the exact areas sum exactly to the rectangle's area, so no
-region is missing and none overlaps another.
+What is proved, for the network as compiled (its float weights, plane and rectangle read as the
+exact rationals they are; see :func:`check_supported` for what is refused), in the cut's
+coordinates ``q`` in [-1, 1]² (an exact affine image of the user's rectangle):
 
-Speed: the maps are shared by regions with a common pattern prefix (a depth-first walk over the
-layers), and only half-planes near the float64 polygon are clipped one by one; every other one is
-then checked exactly at the clipped polygon's vertices (and clipped by if it fails).
+1. **Every region is real.** For a region's pattern ``p`` every unit's pre-activation is an exact
+   affine map of ``q``; the pattern says on which side of each breakpoint it lies (a max unit: which
+   piece is largest). The region ``R_p`` is the square cut by these half-planes. Its polygon is
+   *certified*: each vertex lies in a box around a float64 point (the two exact lines through it,
+   with bounded coefficients, solved with a bounded residual), every other constraint holds
+   strictly on that box, and the polygon turns strictly left at every vertex. Then the polygon is
+   exactly ``R_p``, its edges are exactly the listed constraints, and its area is enclosed.
+2. **No region is missing.** Across the open edge of ``R_p`` that lies on unit ``u``'s line, only
+   ``u`` is zero (the others are strict at both ends, so on the whole edge): the pattern just
+   across is ``p`` with ``u`` flipped (a max unit: the other piece), and it must be one of the
+   partition's patterns. If the union of the regions missed part of the square, its boundary
+   would contain an edge across which no region lies: so the regions cover the square.
+3. **None is repeated, and none overlaps another**: the patterns are distinct, and two regions of
+   distinct patterns are disjoint. With 2, the exact areas sum to the square's, exactly.
+4. **Every region's affine map is the one its pattern implies**: the float64 chain of maps carries
+   its own error bound; the reported maps must lie within ``MAP_RTOL`` of it.
+
+The float64 chain: each layer's maps for a block of regions are one matrix product, and a second
+one, with ``|M|``, bounds their distance from the exact maps (Higham's ``gamma_n`` for the
+rounding of a dot product in any order, plus the bound carried in). The decisions per region run
+in a compiled kernel (:mod:`.verify_kernel`). A region the floats cannot decide (a vertex where
+three lines meet, near-parallel edges: a degenerate net) is re-derived in exact rationals: its
+maps in Python integers (every float is a dyadic rational), the square clipped by its half-planes
+in homogeneous integer coordinates, the pattern across each edge read with a lexicographic sign
+(the value at the edge's midpoint, then the derivative outwards). The report counts both.
+
+Also checked, with no arithmetic: the cut mesh of every tile is a planar subdivision of its tile
+(``V - E + F = 1``; every interior edge in exactly two faces, once each way; every boundary edge in
+one face, on the tile's boundary), and the tiles cover the square.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd
 
@@ -23,111 +49,576 @@ import numpy as np
 
 from ..errors import SpecError
 from .frame import dyadic as _to_ints  # arr = ints · 2**−e, exactly
-from .program import Affine, Elementwise
+from .program import Affine, Elementwise, Hide, MaxGroups, Pop, Push, Show
+
+U = 2.0 ** -53
+TINY = 2.0 ** -1074
+#: reported affine maps must be within this (relative to the largest map coefficient) of the exact
+#: (as Regions.check's output tolerance)
+MAP_RTOL = 1e-7
+#: bytes of constraint and state arrays one block of regions may take
+BLOCK_BYTES = 192 << 20
+#: failures listed in a report (the counts are complete)
+MAX_LISTED = 10
+
+
+def _gamma(n: int) -> float:
+    return n * U / (1 - n * U)
 
 
 @dataclass
-class ExactReport:
-    """What :func:`verify_exact` found."""
+class VerifyReport:
+    """What :func:`verify` proved (``ok``) or found.
 
-    count: int
-    area_sum: Fraction
-    domain_area: Fraction
-    smallest_area: float
-    max_area_error: float  # |exact - float64| area over regions
-    infeasible: int
-
-    @property
-    def ok(self) -> bool:
-        return self.infeasible == 0 and self.area_sum == self.domain_area
-
-
-def _relu_layers(program) -> list[tuple[np.ndarray, np.ndarray]]:
-    steps = program.steps
-    layers, i = [], 0
-    while i < len(steps):
-        s = steps[i]
-        if not isinstance(s, Affine):
-            raise SpecError("verify mode supports Linear + ReLU networks only; got " + type(s).__name__)
-        nxt = steps[i + 1] if i + 1 < len(steps) else None
-        if nxt is None:
-            break
-        if not (isinstance(nxt, Elementwise) and nxt.kind == "relu"):
-            raise SpecError(f"verify mode supports Linear + ReLU networks only; got {nxt.name}")
-        layers.append((s.M, s.c))
-        i += 2
-    return layers
-
-
-def verify_exact(regions, *, near: float = 1e-6) -> ExactReport:
-    """Re-derive every region of ``regions`` (a ReLU MLP's) exactly; see the module docstring.
-
-    ``near``: half-planes within ``near`` (relative, float64) of a region's float polygon are
-    clipped first; the others are then verified exactly. Raises nothing; read ``.ok``.
+    Attributes:
+        ok: the partition is proved exact (every item of the module docstring holds).
+        count: regions in the partition.
+        certified: regions decided in float64 with error bounds.
+        fell_back: regions re-derived in exact rationals (the floats could not decide them).
+        decisions: sign decisions made (constraints times vertices, plus the neighbour lookups);
+            ``exact_decisions``: how many of them were made in exact rationals.
+        infeasible: patterns whose half-planes leave no area.
+        missing: edges across which the pattern is not in the partition (regions it lacks).
+        repeated: patterns that occur more than once.
+        area_sum, domain_area: the exact areas' sum (proved equal to the rectangle's when ``ok``;
+            else the sum of the certified parts) and the rectangle's, as ``Fraction``.
+        area_bounds: ``(lo, hi)`` the sum of the regions' area enclosures (plane units).
+        smallest_area: the smallest region's area (a lower bound, plane units).
+        max_area_error: the largest distance between a reported area and its exact value (bound).
+        map_error: the largest distance of a reported map coefficient from the exact one (bound),
+            relative to the largest coefficient.
+        mesh: the combinatorial checks of the cut mesh (counts and failures).
+        failures: the first few failures, one line each.
+        seconds: how long the verification took.
     """
-    layers = _relu_layers(regions.program)
-    A, c = regions.plane.affine()
-    s0, s1, t0, t1 = (Fraction(v) for v in regions.plane.extent)
-    # input x = A p + c as an integer affine map [coef_s, coef_t, const] of p = (s, t)
-    base, e_base = _to_ints(np.concatenate([A, c[:, None]], axis=1))
-    int_layers = [(_to_ints(W), _to_ints(b)) for W, b in layers]
-    polys = regions.polygons
-    areas_f = regions.areas
-    widths = [W.shape[0] for W, _ in layers]
-    bits = [regions.pattern_bits(r) for r in range(regions.count)]
-    rect = [_homogeneous(s0, t0), _homogeneous(s1, t0), _homogeneous(s1, t1), _homogeneous(s0, t1)]
-    state = dict(area=Fraction(0), smallest=np.inf, err=0.0, infeasible=0)
 
-    def descend(level: int, idx: list[int], G: np.ndarray, e: int, cons: list[np.ndarray]):
-        (Wi, eW), (bi, eb) = int_layers[level]
-        Z = Wi.dot(G)  # (width, 3), exponent eW + e
-        E = max(eW + e, eb)
-        Z = Z * (1 << (E - eW - e))
-        Z[:, 2] = Z[:, 2] + bi * (1 << (E - eb))
-        groups: dict[bytes, list[int]] = {}
-        for r in idx:
-            groups.setdefault(bits[r][level].tobytes(), []).append(r)
-        for key, members in groups.items():
-            on = np.frombuffer(key, dtype=np.uint8)[:widths[level]].astype(bool)
-            sign = np.where(on, 1, -1).astype(object)
-            here = cons + [Z * sign[:, None]]
-            if level + 1 < len(int_layers):
-                descend(level + 1, members, Z * on[:, None].astype(object), E, here)
+    ok: bool
+    count: int
+    certified: int = 0
+    fell_back: int = 0
+    decisions: int = 0
+    exact_decisions: int = 0
+    infeasible: int = 0
+    missing: int = 0
+    repeated: int = 0
+    area_sum: Fraction = Fraction(0)
+    domain_area: Fraction = Fraction(0)
+    area_bounds: tuple[float, float] = (0.0, 0.0)
+    smallest_area: float = 0.0
+    max_area_error: float = 0.0
+    map_error: float = 0.0
+    mesh: dict = field(default_factory=dict)
+    failures: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line: the verdict and the figures."""
+        head = "ok: proved exact" if self.ok else "FAILED"
+        s = (f"verify: {head}; {self.count:,} regions, {self.certified:,} certified in float64 "
+             f"with error bounds, {self.fell_back:,} in exact rationals ({self.exact_decisions:,} "
+             f"of {self.decisions:,} decisions); areas sum to the domain's "
+             f"{float(self.domain_area):.6g}" + (" exactly" if self.ok else f" (got {float(self.area_sum):.6g})")
+             + f"; maps within {self.map_error:.1e}")
+        if not self.ok and self.failures:
+            s += "; first failure: " + self.failures[0]
+        return s
+
+
+ExactReport = VerifyReport  # the name before verify was certified in floats (kept for a release)
+
+
+# -- what can be proved ---------------------------------------------------------------------------
+_EXACT_AFFINE = ("Linear", "Conv1d", "Conv2d", "Flatten", "Unflatten", "output", "carry", "clamp", "Identity")
+
+
+def check_supported(program) -> None:
+    """Refuse, naming the module, what verify cannot prove: an affine map the compiler folded
+    with rounding (BatchNorm in eval mode; an average pool of a size that is not a power of two)
+    is not the user's net as given. Activations are piecewise linear with rational slopes by
+    construction of the program (ReLU, LeakyReLU/PReLU, Hardtanh/ReLU6, Abs, MaxPool, Maxout)."""
+    for step in program.steps:
+        if isinstance(step, Affine):
+            name = step.name
+            if name.startswith("BatchNorm"):
+                raise SpecError(f"verify cannot prove a net with {name}: its eval map (x - mean) / "
+                                "sqrt(var + eps) * w + b is not exact in float64; fold it into the "
+                                "Linear or Conv before it and verify the folded net")
+            if name.startswith("AvgPool") or name.startswith("AdaptiveAvgPool"):
+                nz = np.abs(step.M[step.M != 0])
+                if nz.size and not np.all(np.frexp(nz)[0] == 0.5):
+                    raise SpecError(f"verify cannot prove a net with {name} of this size: 1/k is "
+                                    "not exact in float64 unless k is a power of two")
+        elif isinstance(step, Elementwise):
+            if step.kind not in ("relu", "leaky", "abs", "hardtanh", "identity"):
+                raise SpecError(f"verify cannot prove a net with {step.name} ({step.kind})")
+        elif not isinstance(step, (MaxGroups, Push, Pop, Hide, Show)):
+            raise SpecError(f"verify cannot prove a net with {getattr(step, 'name', type(step).__name__)}")
+
+
+# -- the constraints' layout ----------------------------------------------------------------------
+class _Layout:
+    """Constraint ``n`` of a region, for every cutting step in order: a bits step gives one per unit
+    and breakpoint (unit-major, as the pattern bits), a max step one per unit and piece (the winner
+    minus that piece; the winner itself and padding are constant ``1``). ``flip(rows, n)`` gives the
+    pattern across constraint ``n``'s line."""
+
+    def __init__(self, program):
+        self.steps = program.layout()
+        byte, mask, setv = [], [], []
+        for lay in self.steps:
+            if lay["kind"] == "bits":
+                i = np.arange(lay["units"] * lay["per_unit"])
+                byte.append(lay["offset"] + i // 8)
+                mask.append((0x80 >> (i % 8)).astype(np.uint8))
+                setv.append(np.full(i.size, -1))
             else:
-                C = np.concatenate(here)
-                for r in members:
-                    _clip_region(r, C)
+                g = np.repeat(np.arange(lay["units"]), lay["per_unit"])
+                byte.append(lay["offset"] + g)
+                mask.append(np.zeros(g.size, np.uint8))
+                setv.append(np.tile(np.arange(lay["per_unit"]), lay["units"]))
+        self.byte = np.concatenate(byte) if byte else np.zeros(0, np.int64)
+        self.mask = np.concatenate(mask) if mask else np.zeros(0, np.uint8)
+        self.setv = np.concatenate(setv) if setv else np.zeros(0, np.int64)
+        self.N = int(self.byte.size)
 
-    def _clip_region(r: int, C: np.ndarray):
-        Cf = C.astype(np.float64)
-        Cf /= np.maximum(np.abs(Cf).max(axis=1, keepdims=True), 1e-300)
-        P = polys[r]
-        scale = max(1.0, float(np.abs(P).max()))
-        val = Cf[:, :2] @ P.T / scale + Cf[:, 2:3] / scale
-        close = val.min(axis=1) <= near
-        poly = rect
-        for row in C[close]:
-            poly = _clip(poly, row)
-        rest = C[~close]
-        while poly and len(rest):
-            bad = _violated(poly, rest)
-            if not bad.any():
-                break
-            for row in rest[bad]:
-                poly = _clip(poly, row)
-            rest = rest[~bad]
-        area = _area(poly)
-        if area <= 0:
-            state["infeasible"] += 1
-            return
-        state["area"] += area
-        fa = float(area)
-        state["smallest"] = min(state["smallest"], fa)
-        state["err"] = max(state["err"], abs(fa - float(areas_f[r])))
+    def flip(self, rows: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Patterns `rows` with constraint ``n[i]`` crossed in row ``i``."""
+        out = rows.copy()
+        idx = np.arange(len(n))
+        b = self.byte[n]
+        is_max = self.setv[n] >= 0
+        out[idx, b] = np.where(is_max, self.setv[n].astype(np.uint8), out[idx, b] ^ self.mask[n])
+        return out
 
-    descend(0, list(range(regions.count)), base, e_base, [])
-    return ExactReport(regions.count, state["area"], (s1 - s0) * (t1 - t0), float(state["smallest"]),
-                       state["err"], state["infeasible"])
+    def codes(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Per cutting step: bits `(n, units, per_unit)` bool, or argmax `(n, units)` int."""
+        out = []
+        for lay in self.steps:
+            chunk = rows[:, lay["offset"]:lay["offset"] + lay["nbytes"]]
+            if lay["kind"] == "bits":
+                bits = np.unpackbits(chunk, axis=1, count=lay["units"] * lay["per_unit"]).astype(bool)
+                out.append(bits.reshape(len(rows), lay["units"], lay["per_unit"]))
+            else:
+                out.append(chunk.astype(np.int64))
+        return out
+
+    def encode(self, codes: list) -> np.ndarray:
+        """Pattern bytes of one region from per-step codes (the inverse of :meth:`codes`)."""
+        parts = []
+        for lay, c in zip(self.steps, codes, strict=True):
+            if lay["kind"] == "bits":
+                parts.append(np.packbits(np.asarray(c, dtype=np.uint8).reshape(-1)))
+            else:
+                parts.append(np.asarray(c, dtype=np.uint8).reshape(-1))
+        return np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+
+
+# -- the exact first layer ------------------------------------------------------------------------
+class _Context:
+    """The program and its exact start: the input map of the normalised plane, folded into the
+    first affine step in exact integers (``Z1 = ints * 2**-e1``; float64 with a half-ulp bound)."""
+
+    def __init__(self, regions):
+        program = regions.program
+        check_supported(program)
+        self.program, self.layout = program, _Layout(program)
+        self.out_dim = program.out_dim
+        cols = regions.frame.input_map(regions.plane)
+        den = max((x.denominator for col in cols for x in col), default=1)
+        eG = den.bit_length() - 1
+        G = np.array([[x.numerator * (den // x.denominator) for x in col] for col in cols],
+                     dtype=object).T  # (in_dim, 3), exponent eG
+        steps = program.steps
+        self.start = 0
+        if steps and isinstance(steps[0], Affine):
+            Mi, eM = _to_ints(steps[0].M)
+            bi, eb = _to_ints(steps[0].c)
+            Z = Mi.dot(G)
+            E = max(eM + eG, eb)
+            Z = Z * (1 << (E - eM - eG))
+            Z[:, 2] = Z[:, 2] + bi * (1 << (E - eb))
+            self.Z1, self.e1 = Z, E
+            self.start = 1
+        else:
+            self.Z1, self.e1 = G, eG
+        self.live1 = self.Z1.shape[0]
+        from .frame import _to_float
+
+        V = _to_float(self.Z1, self.e1)
+        R = 0.5 * np.spacing(np.abs(V))
+        R[self.Z1 == 0] = 0.0
+        self.V1, self.R1 = V, R
+        self.exact_steps: dict[int, tuple] = {}
+
+    def ints(self, i: int):
+        """Step ``i``'s exact integers (cached): Affine ``(M, eM, c, ec)``; leaky ``(slope, e)``;
+        breakpoints and hardtanh limits ``(list of (int, e))``."""
+        if i not in self.exact_steps:
+            s = self.program.steps[i]
+            if isinstance(s, Affine):
+                self.exact_steps[i] = (*_to_ints(s.M), *_to_ints(s.c))
+            elif isinstance(s, Elementwise):
+                slope = _to_ints(s.slope) if s.slope is not None else None
+                bps = [float(c).as_integer_ratio() for c in s.breakpoints]
+                self.exact_steps[i] = (slope, bps)
+        return self.exact_steps[i]
+
+
+# -- the float64 chain with error bounds ----------------------------------------------------------
+def _runs(rows: np.ndarray, end: int) -> np.ndarray:
+    """Group index of every row: consecutive rows with equal bytes ``[:end]`` share a group (rows
+    sorted by pattern share most)."""
+    if len(rows) == 0:
+        return np.zeros(0, np.int64)
+    starts = np.ones(len(rows), bool)
+    starts[1:] = (rows[1:, :end] != rows[:-1, :end]).any(axis=1)
+    return np.cumsum(starts) - 1
+
+
+def _float_chain(ctx: _Context, rows: np.ndarray):
+    """Constraints `(Rc, 3, N)` and their bounds, the output maps `(Rc, 3, out)` and bounds, and a
+    mask of regions whose pattern asks for ``z > c`` of a unit identically ``c`` (infeasible).
+
+    The state of a group of regions is `(G, 3, d)`: for every unit, its map's coefficients of
+    ``q_s``, ``q_t`` and 1, so an affine step is one product ``(G * 3, d_in) @ M.T``. The maps are
+    computed once per pattern prefix: regions with equal patterns up to a cutting step share
+    everything before it (consecutive rows; sort the rows by pattern to share most)."""
+    Rc = len(rows)
+    lay = ctx.layout
+    codes = lay.codes(rows)
+    N = lay.N
+    Cv, Cr = np.empty((Rc, 3, N)), np.empty((Rc, 3, N))
+    grp = np.zeros(Rc, np.int64)  # each region's group: the prefix so far
+    X, Rr = ctx.V1.T[None].copy(), ctx.R1.T[None].copy()
+    live = ctx.live1
+    bad = np.zeros(Rc, bool)
+    ci = off = 0
+
+    def regroup():
+        nonlocal grp, X, Rr
+        lo = lay.steps[ci]
+        new = _runs(rows, lo["offset"] + lo["nbytes"])
+        first = np.flatnonzero(np.r_[True, new[1:] != new[:-1]])
+        parent = grp[first]
+        X, Rr = X[parent], Rr[parent]
+        grp = new
+        return first
+
+    def emit(cv, cr, zero_bad):
+        nonlocal off
+        cnt = cv.shape[2]
+        Cv[:, :, off:off + cnt] = cv[grp]
+        Cr[:, :, off:off + cnt] = cr[grp]
+        bad[:] |= zero_bad[grp]
+        off += cnt
+
+    def join(h, rest):
+        return np.concatenate([h, rest], axis=2) if rest.shape[2] else h
+
+    for step in ctx.program.steps[ctx.start:]:
+        G = X.shape[0]
+        if isinstance(step, Affine):
+            dout = step.M.shape[0]
+            g = _gamma(live + 1)
+            Xl, Rl = X[:, :, :live].reshape(G * 3, live), Rr[:, :, :live].reshape(G * 3, live)
+            Z = (Xl @ step.M.T).reshape(G, 3, dout)
+            Z[:, 2] += step.c
+            B = ((Rl + g * np.abs(Xl)) @ np.abs(step.M).T).reshape(G, 3, dout)
+            B[:, 2] += g * np.abs(step.c)
+            B *= 1 + 2 * _gamma(live + 8)
+            B += (live + 2) * TINY
+            X, Rr = join(Z, X[:, :, live:]), join(B, Rr[:, :, live:])
+            live = dout
+        elif isinstance(step, Elementwise):
+            if step.kind == "identity":
+                continue
+            first = regroup()
+            G = X.shape[0]
+            bits = codes[ci][first]  # (G, live, m)
+            ci += 1
+            z, rz = X[:, :, :live], Rr[:, :, :live]
+            cv, cr = [], []
+            zero_bad = np.zeros(G, bool)
+            for k, c in enumerate(step.breakpoints):
+                b = bits[:, :, k]  # (G, live)
+                zc, rc = z.copy(), rz.copy()
+                if c != 0:
+                    zc[:, 2] -= c
+                    rc[:, 2] += U * np.abs(zc[:, 2])
+                zc *= np.where(b, 1.0, -1.0)[:, None, :]
+                zero = ~zc.any(axis=1) & ~rc.any(axis=1)  # (G, live)
+                zero_bad |= (zero & b).any(axis=1)
+                zc.transpose(0, 2, 1)[zero] = (0.0, 0.0, 1.0)
+                cv.append(zc)
+                cr.append(rc)
+            emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
+            on = bits[:, None, :, 0]
+            if step.kind == "relu":
+                zn, rn = z * on, rz * on
+            elif step.kind == "abs":
+                zn, rn = np.where(on, z, -z), rz.copy()
+            elif step.kind == "leaky":
+                f = np.where(bits[:, :, 0], 1.0, step.slope[None, :])[:, None, :]
+                zn = z * f
+                rn = (rz * np.abs(f) + U * np.abs(zn)) * (1 + 4 * U) + TINY
+            else:  # hardtanh: bits (z > lo, z > hi)
+                b0, b1 = bits[:, :, 0], bits[:, :, 1]
+                mid = (b0 & ~b1)[:, None, :]
+                zn, rn = z * mid, rz * mid
+                zn[:, 2] += np.where(~b0, step.lo, 0.0) + np.where(b1, step.hi, 0.0)
+            X, Rr = join(zn, X[:, :, live:]), join(rn, Rr[:, :, live:])
+        elif isinstance(step, MaxGroups):
+            first = regroup()
+            G = X.shape[0]
+            A = codes[ci][first]  # (G, n_out) winners
+            ci += 1
+            groups = step.groups
+            n_out, k = groups.shape
+            z, rz = X[:, :, :live], Rr[:, :, :live]
+            sel = groups[np.arange(n_out)[None, :], A][:, None, :]  # (G, 1, n_out)
+            zo, ro = np.take_along_axis(z, sel, axis=2), np.take_along_axis(rz, sel, axis=2)
+            cv, cr = [], []
+            zero_bad = np.zeros(G, bool)
+            for j in range(k):
+                gj = np.maximum(groups[:, j], 0)
+                d = zo - z[:, :, gj]
+                rd = (ro + rz[:, :, gj] + U * np.abs(d)) * (1 + 4 * U)
+                same = (A == j) | (groups[:, j] < 0)[None, :]  # (G, n_out)
+                zero = ~same & ~d.any(axis=1) & ~rd.any(axis=1)
+                zero_bad |= (zero & (j < A)).any(axis=1)  # an exact tie goes to the first piece
+                const = same | zero
+                d.transpose(0, 2, 1)[const] = (0.0, 0.0, 1.0)
+                rd.transpose(0, 2, 1)[const] = 0.0
+                cv.append(d)
+                cr.append(rd)
+            emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
+            X, Rr = join(zo, X[:, :, live:]), join(ro, Rr[:, :, live:])
+            live = n_out
+        elif isinstance(step, Push):
+            X = np.concatenate([X[:, :, :live], X], axis=2)
+            Rr = np.concatenate([Rr[:, :, :live], Rr], axis=2)
+        elif isinstance(step, Pop):
+            h = X[:, :, :live] + X[:, :, live:2 * live]
+            rh = (Rr[:, :, :live] + Rr[:, :, live:2 * live] + U * np.abs(h)) * (1 + 4 * U)
+            X, Rr = join(h, X[:, :, 2 * live:]), join(rh, Rr[:, :, 2 * live:])
+        elif isinstance(step, Hide):
+            live -= step.count
+        elif isinstance(step, Show):
+            live += step.count
+    return Cv, Cr, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], bad
+
+
+def _block_size(ctx: _Context) -> int:
+    widest = max([ctx.live1] + [s.M.shape[0] for s in ctx.program.steps if isinstance(s, Affine)])
+    per_region = 3 * 8 * (4 * ctx.layout.N + 6 * widest) + 512
+    return int(max(64, min(16384, BLOCK_BYTES // per_region)))
+
+
+def _padded_polygons(polys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    k = np.array([len(p) for p in polys], dtype=np.int64)
+    K = int(k.max()) if len(k) else 3
+    out = np.zeros((len(polys), K, 2))
+    for i, p in enumerate(polys):
+        out[i, :len(p)] = p
+    return out, k
+
+
+# -- the exact re-derivation of one region ----------------------------------------------------------
+class _Dyadic:
+    """A state ``ints * 2**-e`` (an object array of Python ints, one exponent)."""
+
+    __slots__ = ("a", "e")
+
+    def __init__(self, a, e: int):
+        self.a, self.e = a, e
+
+    def at(self, e: int):
+        return self.a if e == self.e else self.a * (1 << (e - self.e))
+
+
+def _exact_chain(ctx: _Context, codes: list | None, decide=None):
+    """The exact constraints `(N, 3)` (object ints, each row scaled by a positive power of two),
+    the output map ``(ints (out, 3), e)`` and the codes used. With ``decide(map_row) -> sign`` the
+    codes are read from the maps (the pattern across an edge) instead of ``codes``."""
+    st = _Dyadic(ctx.Z1.copy(), ctx.e1)
+    live = ctx.live1
+    cons = []
+    used = []
+    ci = 0
+    for i, step in enumerate(ctx.program.steps[ctx.start:], ctx.start):
+        if isinstance(step, Affine):
+            Mi, eM, bi, eb = ctx.ints(i)
+            E = max(eM + st.e, eb)
+            Z = Mi.dot(st.a[:live]) * (1 << (E - eM - st.e))
+            Z[:, 2] = Z[:, 2] + bi * (1 << (E - eb))
+            rest = st.at(E)[live:]
+            st = _Dyadic(np.concatenate([Z, rest]) if len(rest) else Z, E)
+            live = Z.shape[0]
+        elif isinstance(step, Elementwise):
+            if step.kind == "identity":
+                continue
+            slope, bps = ctx.ints(i)
+            z = st.a[:live]
+            m = len(bps)
+            if decide is None:
+                bits = np.asarray(codes[ci], dtype=bool).reshape(live, m)
+            else:
+                bits = np.zeros((live, m), bool)
+            shifted = []
+            for k, (num, den) in enumerate(bps):
+                ed = den.bit_length() - 1
+                E = max(st.e, ed)
+                zc = z * (1 << (E - st.e))
+                zc[:, 2] = zc[:, 2] - num * (1 << (E - ed))
+                shifted.append(zc)
+                if decide is not None:
+                    bits[:, k] = [decide(row) > 0 for row in zc]
+            for u in range(live):
+                for k in range(m):
+                    row = shifted[k][u]
+                    cons.append(row if bits[u, k] else -row)
+            used.append(bits)
+            ci += 1
+            on = bits[:, 0]
+            a = st.a.copy()
+            if step.kind == "relu":
+                a[:live][~on] = 0
+                st = _Dyadic(a, st.e)
+            elif step.kind == "abs":
+                a[:live][~on] = -a[:live][~on]
+                st = _Dyadic(a, st.e)
+            elif step.kind == "leaky":
+                si, es = slope
+                a = st.at(st.e + es).copy()
+                off = np.flatnonzero(~on)
+                a[off] = st.a[off] * si[off][:, None]
+                st = _Dyadic(a, st.e + es)
+            else:  # hardtanh
+                (ln, ld), (hn, hd) = bps
+                el, eh = ld.bit_length() - 1, hd.bit_length() - 1
+                E = max(st.e, el, eh)
+                a = st.at(E).copy()
+                low, high = ~bits[:, 0], bits[:, 1]
+                a[:live][low | high] = 0
+                for u in np.flatnonzero(low):
+                    a[u, 2] = ln * (1 << (E - el))
+                for u in np.flatnonzero(high):
+                    a[u, 2] = hn * (1 << (E - eh))
+                st = _Dyadic(a, E)
+        elif isinstance(step, MaxGroups):
+            groups = step.groups
+            n_out, k = groups.shape
+            z = st.a[:live]
+            if decide is None:
+                win = np.asarray(codes[ci], dtype=np.int64).reshape(n_out)
+            else:
+                win = np.zeros(n_out, np.int64)
+                for g in range(n_out):
+                    best = 0
+                    for j in range(1, k):
+                        if groups[g, j] >= 0 and decide(z[groups[g, j]] - z[groups[g, best]]) > 0:
+                            best = j
+                    win[g] = best
+            for g in range(n_out):
+                za = z[groups[g, win[g]]]
+                for j in range(k):
+                    gj = groups[g, j]
+                    if j == win[g] or gj < 0:
+                        cons.append(np.array([0, 0, 1], dtype=object))
+                    else:
+                        d = za - z[gj]
+                        if not any(d) and j < win[g]:
+                            d = np.array([0, 0, -1], dtype=object)  # a tie goes to the first piece
+                        cons.append(d if any(d) else np.array([0, 0, 1], dtype=object))
+            used.append(win)
+            ci += 1
+            sel = groups[np.arange(n_out), win]
+            st = _Dyadic(np.concatenate([z[sel], st.a[live:]]), st.e)
+            live = n_out
+        elif isinstance(step, Push):
+            st = _Dyadic(np.concatenate([st.a[:live], st.a]), st.e)
+        elif isinstance(step, Pop):
+            h = st.a[:live] + st.a[live:2 * live]
+            st = _Dyadic(np.concatenate([h, st.a[2 * live:]]), st.e)
+        elif isinstance(step, Hide):
+            live -= step.count
+        elif isinstance(step, Show):
+            live += step.count
+    C = np.array(cons, dtype=object).reshape(-1, 3) if cons else np.zeros((0, 3), dtype=object)
+    return C, (st.a[:ctx.out_dim], st.e), used
+
+
+_SIDES = np.array([[1, 0, 1], [-1, 0, 1], [0, 1, 1], [0, -1, 1]], dtype=object)
+
+
+def _exact_region(ctx: _Context, row: np.ndarray, poly_f: np.ndarray, near: float):
+    """Re-derive one region exactly: ``(area (Fraction, q units) or None, neighbour patterns,
+    output map (ints, e), decisions)``."""
+    codes = [c[0] for c in ctx.layout.codes(row[None])]
+    C, ymap, _ = _exact_chain(ctx, codes)
+    rows = np.concatenate([C, _SIDES]) if len(C) else _SIDES.copy()
+    # constant constraints decide alone; the others are clipped, the near ones first
+    const = np.array([r[0] == 0 and r[1] == 0 for r in rows])
+    if any(r[2] < 0 for r in rows[const]):
+        return None, [], ymap, len(rows)
+    lines = rows[~const]
+    Cf = _approx(lines)
+    val = Cf[:, :2] @ poly_f.T + Cf[:, 2:3]
+    close = val.min(axis=1) <= near
+    poly = [(-1, -1, 1), (1, -1, 1), (1, 1, 1), (-1, 1, 1)]
+    for r in lines[close]:
+        poly = _clip(poly, r)
+    rest = lines[~close]
+    while poly and len(rest):
+        bad = _violated(poly, rest)
+        if not bad.any():
+            break
+        for r in rest[bad]:
+            poly = _clip(poly, r)
+        rest = rest[~bad]
+    decisions = len(rows) * max(1, len(poly))
+    area = _area(poly)
+    if area <= 0:
+        return None, [], ymap, decisions
+    # the pattern across every edge of the exact polygon
+    vals = [[r[0] * X + r[1] * Y + r[2] * W for (X, Y, W) in poly] for r in lines]
+    n_lines = len(lines)
+    line_index = np.flatnonzero(~const)
+    is_side = line_index >= len(C)
+    neighbours = []
+    k = len(poly)
+    for i in range(k):
+        j = (i + 1) % k
+        on = [n for n in range(n_lines) if vals[n][i] == 0 and vals[n][j] == 0]
+        if any(is_side[n] for n in on):
+            continue  # on the square's boundary
+        if len(on) == 1:
+            neighbours.append(ctx.layout.flip(row[None], np.array([line_index[on[0]]]))[0])
+            continue
+        # lines that coincide here: read the pattern across from the maps, lexicographically
+        (X0, Y0, W0), (X1, Y1, W1) = poly[i], poly[j]
+        mid = (X0 * W1 + X1 * W0, Y0 * W1 + Y1 * W0, 2 * W0 * W1)
+        dx, dy = Fraction(X1, W1) - Fraction(X0, W0), Fraction(Y1, W1) - Fraction(Y0, W0)
+        den = dx.denominator * dy.denominator
+        out = (int(dy * den), int(-dx * den))  # outward normal of a counter-clockwise polygon
+
+        def decide(r, mid=mid, out=out):
+            v = r[0] * mid[0] + r[1] * mid[1] + r[2] * mid[2]
+            return v if v != 0 else r[0] * out[0] + r[1] * out[1]
+
+        _, _, used = _exact_chain(ctx, None, decide)
+        neighbours.append(ctx.layout.encode(used))
+        decisions += ctx.layout.N
+    return area, neighbours, ymap, decisions
+
+
+def _approx(rows: np.ndarray) -> np.ndarray:
+    """Rows of Python ints as floats, each scaled to a largest entry near 1 (no overflow)."""
+    out = np.empty(rows.shape)
+    for i, r in enumerate(rows):
+        shift = max(int(abs(v)).bit_length() for v in r) - 60
+        out[i] = [float(v >> shift) if shift > 0 else float(v) for v in r]
+    return out / np.maximum(np.abs(out).max(axis=1, keepdims=True), 1e-300)
 
 
 def _homogeneous(s: Fraction, t: Fraction) -> tuple[int, int, int]:
@@ -159,7 +650,10 @@ def _clip(poly: list, row) -> list:
                 X, Y, W = -X, -Y, -W
             g = gcd(gcd(X, Y), W)
             out.append((X // g, Y // g, W // g))
-    return out if len(out) >= 3 else []
+    # drop repeated points (a line through a vertex)
+    dedup = [p for i, p in enumerate(out)
+             if p[0] * out[i - 1][2] != out[i - 1][0] * p[2] or p[1] * out[i - 1][2] != out[i - 1][1] * p[2]]
+    return dedup if len(dedup) >= 3 else []
 
 
 def _violated(poly: list, rows: np.ndarray) -> np.ndarray:
@@ -179,3 +673,236 @@ def _area(poly: list) -> Fraction:
         (x0, y0, w0), (x1, y1, w1) = poly[i], poly[(i + 1) % len(poly)]
         a += Fraction(x0 * y1 - x1 * y0, w0 * w1)
     return a / 2
+
+
+# -- the combinatorial checks of the mesh ---------------------------------------------------------
+def mesh_invariants(regions) -> dict:
+    """Checks of the cut mesh that need no arithmetic: in every tile, ``V - E + F = 1`` (a disc),
+    every interior edge in two faces once each way, every boundary edge in one face with both ends
+    on one side of the tile; the tiles' rectangles cover the square with areas summing exactly.
+    Returns counts and a list of failures."""
+    F, deg, tile, P = regions._F, regions._deg, regions._face_tile, regions._P
+    rects = regions._rects
+    fails = []
+    D = F.shape[1]
+    real = np.arange(D)[None, :] < deg[:, None]
+    a, b = F[real], np.roll(F, -1, axis=1)[real]
+    et = np.repeat(tile, deg)
+    nv = int(P.shape[0])
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo.astype(np.int64) * nv + hi
+    ukey, first, cnt = np.unique(key, return_index=True, return_counts=True)
+    if (cnt > 2).any():
+        fails.append(f"{int((cnt > 2).sum())} edges lie in more than two faces")
+    directed = np.unique(a.astype(np.int64) * nv + b)
+    if len(directed) != len(a):
+        fails.append(f"{len(a) - len(directed)} edges are used twice in one direction (overlapping faces)")
+    # boundary edges: on one side of their tile
+    one = first[cnt == 1]
+    R = np.array(rects, dtype=np.float64)[et[one]]
+    pa, pb = P[a[one]], P[b[one]]
+    on_side = ((pa[:, 0] == R[:, 0]) & (pb[:, 0] == R[:, 0])) | ((pa[:, 0] == R[:, 1]) & (pb[:, 0] == R[:, 1])) \
+        | ((pa[:, 1] == R[:, 2]) & (pb[:, 1] == R[:, 2])) | ((pa[:, 1] == R[:, 3]) & (pb[:, 1] == R[:, 3]))
+    if not on_side.all():
+        fails.append(f"{int((~on_side).sum())} edges have one face and are not on their tile's boundary")
+    T = len(rects)
+    Vt = np.zeros(T, np.int64)
+    used_v = np.unique(F[real])
+    vt = np.zeros(nv, np.int64)
+    vt[F[real]] = np.repeat(tile, deg)
+    np.add.at(Vt, vt[used_v], 1)
+    Et = np.bincount(et[first], minlength=T)
+    Ft = np.bincount(tile, minlength=T)
+    euler = Vt - Et + Ft
+    if (euler != 1).any():
+        fails.append(f"V - E + F is not 1 in {int((euler != 1).sum())} tiles")
+    total = sum((Fraction(r[1]) - Fraction(r[0])) * (Fraction(r[3]) - Fraction(r[2])) for r in rects)
+    inside = all(-1 <= r[0] < r[1] <= 1 and -1 <= r[2] < r[3] <= 1 for r in rects)
+    overlap = any(min(p[1], q[1]) > max(p[0], q[0]) and min(p[3], q[3]) > max(p[2], q[2])
+                  for i, p in enumerate(rects) for q in rects[i + 1:]) if T <= 4096 else False
+    if total != 4 or not inside or overlap:
+        fails.append("the tiles do not cover the square exactly once")
+    return dict(vertices=int(len(used_v)), edges=int(len(ukey)), faces=int(len(F)), tiles=T,
+                euler=[int(x) for x in np.unique(euler)], failures=fails)
+
+
+# -- the whole proof ------------------------------------------------------------------------------
+def verify(regions, *, near: float = 1e-6, workers: int | None = None) -> VerifyReport:
+    """Prove ``regions`` (a :class:`~.result.Regions`) the exact partition of its network; see the
+    module docstring. Raises :class:`~neuromosaic.errors.SpecError` naming a module it cannot
+    prove; otherwise returns a :class:`VerifyReport` (read ``.ok``; nothing else raises).
+
+    ``near``: in an exact re-derivation, half-planes within ``near`` of the float polygon are
+    clipped first. ``workers``: threads for the compiled decisions (default: the usable cores)."""
+    from . import verify_kernel as vk
+
+    start = time.perf_counter()
+    ctx = _Context(regions)
+    lay = ctx.layout
+    n = regions.count
+    patterns = np.ascontiguousarray(regions.patterns)
+    frame = regions.frame
+    cs, ct, hs, ht = frame.exact
+    jac = hs * ht  # plane area per unit of q area (exact)
+    domain_area = 4 * jac
+    fails: list[str] = []
+
+    def fail(msg: str):
+        if len(fails) < MAX_LISTED:
+            fails.append(msg)
+
+    from .patterns import group_rows, pattern_hash
+
+    first, inv = group_rows(patterns)
+    repeated = n - len(first)
+    if repeated:
+        fail(f"{repeated} patterns occur more than once")
+    keys = pattern_hash(patterns)
+    order = np.argsort(keys, kind="stable")
+    skeys = keys[order]
+
+    def known(rows: np.ndarray) -> np.ndarray:
+        h = pattern_hash(rows)
+        pos = np.minimum(np.searchsorted(skeys, h), max(n - 1, 0))
+        found = skeys[pos] == h
+        # confirm byte by byte (a hash collision is not a proof); equal hashes of other patterns
+        # are looked through one by one
+        same = found & (patterns[order[pos]] == rows).all(axis=1)
+        for i in np.flatnonzero(found & ~same):
+            p = pos[i] + 1
+            while p < n and skeys[p] == h[i] and not same[i]:
+                same[i] = np.array_equal(patterns[order[p]], rows[i])
+                p += 1
+        return same
+
+    mesh = mesh_invariants(regions)
+    for f in mesh["failures"]:
+        fail("mesh: " + f)
+    polys = regions.cut_polygons
+    grads_rep, offs_rep = regions.cut_affine
+    workers = workers or max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+    block = _block_size(ctx)
+    certified = fell_back = infeasible = missing = 0
+    decisions = exact_decisions = 0
+    area_lo = area_hi = 0.0
+    smallest = np.inf
+    area_err = 0.0
+    map_err = 0.0
+    map_scale = 0.0
+    exact_area = Fraction(0)
+    undecided: list[int] = []
+    certified_area_sum = 0.0
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    try:
+        # in pattern order: regions that share a prefix share its maps (see _float_chain)
+        lead = patterns[:, :min(patterns.shape[1], 32)]
+        perm = np.lexsort(lead.T[::-1]) if lead.shape[1] else np.arange(n)
+        for lo in range(0, n, block):
+            idx = perm[lo:lo + block]
+            rows = patterns[idx]
+            Cv, Cr, Yv, Yr, zero_bad = _float_chain(ctx, rows)
+            poly, npoly = _padded_polygons([polys[i] for i in idx])
+            Rc, K = len(rows), poly.shape[1]
+            labels = np.full((Rc, K), -1, np.int64)
+            nlab = np.zeros(Rc, np.int64)
+            verts = np.zeros((Rc, K, 4))
+            area = np.zeros((Rc, 2))
+            status = np.full(Rc, -1, np.int64)
+            cuts = np.linspace(0, Rc, (workers if pool else 1) + 1).astype(int)
+            args = [(Cv, Cr, poly, npoly, int(a), int(b), labels, nlab, verts, area, status)
+                    for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+            if pool:
+                list(pool.map(lambda a: vk.certify_regions(*a), args))
+            else:
+                for a in args:
+                    vk.certify_regions(*a)
+            good = (status == vk.OK) & ~zero_bad
+            decisions += int((nlab * (lay.N + 4)).sum())
+            # maps: the reported within the exact's enclosure (plus MAP_RTOL)
+            Yv_t, Yr_t = Yv.transpose(0, 2, 1), Yr.transpose(0, 2, 1)  # (Rc, out, 3)
+            rep = np.concatenate([grads_rep[idx], offs_rep[idx][:, :, None]], axis=2)
+            dev = np.abs(rep - Yv_t) + Yr_t
+            map_err = max(map_err, float(dev[good].max()) if good.any() else 0.0)
+            map_scale = max(map_scale, float(np.abs(Yv_t).max()) if Yv_t.size else 0.0)
+            # areas
+            a_q, r_q = area[good, 0], area[good, 1]
+            certified += int(good.sum())
+            certified_area_sum += float(a_q.sum())
+            area_lo += float((a_q - r_q).sum())
+            area_hi += float((a_q + r_q).sum())
+            if good.any():
+                smallest = min(smallest, float((a_q - r_q).min()))
+                area_err = max(area_err, float((np.abs(regions.cut_areas[idx][good] - a_q) + r_q).max()))
+            # the pattern across every constraint edge must be in the partition
+            gi = np.flatnonzero(good)
+            if len(gi):
+                col = np.arange(K)[None, :] < nlab[gi, None]
+                lab = labels[gi]
+                ri = np.repeat(gi, col.sum(1))
+                li = lab[col]
+                inner = li < lay.N
+                ri, li = ri[inner], li[inner]
+                across = lay.flip(rows[ri], li)
+                found = known(across)
+                decisions += len(li)
+                if not found.all():
+                    missing += int((~found).sum())
+                    for r, l in zip(ri[~found][:MAX_LISTED], li[~found][:MAX_LISTED], strict=False):
+                        fail(f"region {idx[r]}: across its edge on constraint {l} lies a pattern "
+                             "the partition lacks (a region is missing)")
+            undecided.extend(idx[~good].tolist())
+        # the regions the floats could not decide: exact rationals
+        for r in undecided:
+            fell_back += 1
+            area_q, neigh, (yi, ye), dec = _exact_region(ctx, patterns[r], polys[r], near)
+            decisions += dec
+            exact_decisions += dec
+            if area_q is None:
+                infeasible += 1
+                fail(f"region {r}: its pattern is infeasible (its half-planes leave no area)")
+                continue
+            exact_area += area_q
+            fa = float(area_q)
+            smallest = min(smallest, fa)
+            area_err = max(area_err, abs(fa - float(regions.cut_areas[r])))
+            area_lo += fa
+            area_hi += fa
+            if neigh:
+                found = known(np.array(neigh, dtype=np.uint8))
+                decisions += len(neigh)
+                exact_decisions += len(neigh)
+                if not found.all():
+                    missing += int((~found).sum())
+                    fail(f"region {r}: across one of its edges lies a pattern the partition lacks")
+            den = 1 << ye
+            exact_map = np.array([[Fraction(int(v), den) for v in rw] for rw in yi])
+            rep = np.concatenate([grads_rep[r], offs_rep[r][:, None]], axis=1)
+            dev = max((abs(Fraction(float(x)) - y) for x, y in zip(rep.reshape(-1), exact_map.reshape(-1),
+                                                                     strict=True)), default=Fraction(0))
+            map_err = max(map_err, float(dev))
+            map_scale = max(map_scale, max((abs(float(y)) for y in exact_map.reshape(-1)), default=0.0))
+    finally:
+        if pool:
+            pool.shutdown()
+    rel_map = map_err / map_scale if map_scale > 0 else map_err
+    if rel_map > MAP_RTOL:
+        fail(f"a reported affine map is {rel_map:.2g} (relative) from the one its pattern implies")
+    ok = (not fails and certified + fell_back == n and infeasible == 0 and missing == 0
+          and repeated == 0)
+    lo_p, hi_p = float(area_lo * jac), float(area_hi * jac)
+    if ok and not (lo_p <= float(domain_area) * (1 + 1e-12) and hi_p >= float(domain_area) * (1 - 1e-12)):
+        ok = False
+        fail("the areas' enclosures do not contain the domain's area")
+    area_sum = domain_area if ok else exact_area * jac + Fraction(certified_area_sum) * jac
+    return VerifyReport(
+        ok=ok, count=n, certified=certified, fell_back=fell_back, decisions=decisions,
+        exact_decisions=exact_decisions, infeasible=infeasible, missing=missing, repeated=repeated,
+        area_sum=area_sum, domain_area=domain_area, area_bounds=(lo_p, hi_p),
+        smallest_area=float(smallest * float(jac)) if np.isfinite(smallest) else 0.0,
+        max_area_error=float(area_err * float(jac)), map_error=rel_map, mesh=mesh, failures=fails,
+        seconds=time.perf_counter() - start)
+
+
+def verify_exact(regions, *, near: float = 1e-6) -> VerifyReport:
+    """The former name of :func:`verify` (kept for a release)."""
+    return verify(regions, near=near)
