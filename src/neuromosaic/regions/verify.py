@@ -276,8 +276,10 @@ def _runs(rows: np.ndarray, end: int) -> np.ndarray:
 
 
 def _float_chain(ctx: _Context, rows: np.ndarray):
-    """Constraints `(Rc, 3, N)` and their bounds, the output maps `(Rc, 3, out)` and bounds, and a
-    mask of regions whose pattern asks for ``z > c`` of a unit identically ``c`` (infeasible).
+    """The constraints, shared per pattern prefix: ``(Pv, Pr, gidx, noff, cnt)`` as
+    :func:`.verify_kernel.certify_regions` reads them; the output maps `(Rc, 3, out)` and their
+    bounds; and a mask of regions whose pattern asks for ``z > c`` of a unit identically ``c``
+    (infeasible).
 
     The state of a group of regions is `(G, 3, d)`: for every unit, its map's coefficients of
     ``q_s``, ``q_t`` and 1, so an affine step is one product ``(G * 3, d_in) @ M.T``. The maps are
@@ -286,13 +288,12 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
     Rc = len(rows)
     lay = ctx.layout
     codes = lay.codes(rows)
-    N = lay.N
-    Cv, Cr = np.empty((Rc, 3, N)), np.empty((Rc, 3, N))
+    pools_v, pools_r, gcols = [], [], []
     grp = np.zeros(Rc, np.int64)  # each region's group: the prefix so far
     X, Rr = ctx.V1.T[None].copy(), ctx.R1.T[None].copy()
     live = ctx.live1
     bad = np.zeros(Rc, bool)
-    ci = off = 0
+    ci = 0
 
     def regroup():
         nonlocal grp, X, Rr
@@ -305,12 +306,10 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
         return first
 
     def emit(cv, cr, zero_bad):
-        nonlocal off
-        cnt = cv.shape[2]
-        Cv[:, :, off:off + cnt] = cv[grp]
-        Cr[:, :, off:off + cnt] = cr[grp]
+        pools_v.append(cv)
+        pools_r.append(cr)
+        gcols.append(grp)
         bad[:] |= zero_bad[grp]
-        off += cnt
 
     def join(h, rest):
         return np.concatenate([h, rest], axis=2) if rest.shape[2] else h
@@ -405,13 +404,26 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
             live -= step.count
         elif isinstance(step, Show):
             live += step.count
-    return Cv, Cr, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], bad
+    cnt = np.array([p.shape[2] for p in pools_v], dtype=np.int64)
+    W = int(cnt.max()) if len(cnt) else 1
+    rows_per = [p.shape[0] for p in pools_v]
+    base = np.concatenate([[0], np.cumsum(rows_per)]).astype(np.int64)
+    Pv = np.zeros((int(base[-1]), 3, W))
+    Pr = np.zeros((int(base[-1]), 3, W))
+    for s, (pv, pr) in enumerate(zip(pools_v, pools_r, strict=True)):
+        Pv[base[s]:base[s + 1], :, :pv.shape[2]] = pv
+        Pr[base[s]:base[s + 1], :, :pr.shape[2]] = pr
+    gidx = (np.stack(gcols, axis=1) + base[:-1]) if gcols else np.zeros((Rc, 0), np.int64)
+    noff = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64)
+    cons = (Pv, Pr, np.ascontiguousarray(gidx, dtype=np.int64), noff, cnt)
+    return cons, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], bad
 
 
 def _block_size(ctx: _Context) -> int:
+    """Regions per block: at most every region its own constraints and state (no prefix shared)."""
     widest = max([ctx.live1] + [s.M.shape[0] for s in ctx.program.steps if isinstance(s, Affine)])
-    per_region = 3 * 8 * (4 * ctx.layout.N + 6 * widest) + 512
-    return int(max(64, min(16384, BLOCK_BYTES // per_region)))
+    per_region = 3 * 8 * (3 * ctx.layout.N + 8 * widest) + 512
+    return int(max(256, min(32768, BLOCK_BYTES // per_region)))
 
 
 def _padded_polygons(polys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -800,7 +812,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None) -> Verify
         for lo in range(0, n, block):
             idx = perm[lo:lo + block]
             rows = patterns[idx]
-            Cv, Cr, Yv, Yr, zero_bad = _float_chain(ctx, rows)
+            cons, Yv, Yr, zero_bad = _float_chain(ctx, rows)
             poly, npoly = _padded_polygons([polys[i] for i in idx])
             Rc, K = len(rows), poly.shape[1]
             labels = np.full((Rc, K), -1, np.int64)
@@ -809,7 +821,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None) -> Verify
             area = np.zeros((Rc, 2))
             status = np.full(Rc, -1, np.int64)
             cuts = np.linspace(0, Rc, (workers if pool else 1) + 1).astype(int)
-            args = [(Cv, Cr, poly, npoly, int(a), int(b), labels, nlab, verts, area, status)
+            args = [(*cons, lay.N, poly, npoly, int(a), int(b), labels, nlab, verts, area, status)
                     for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
             if pool:
                 list(pool.map(lambda a: vk.certify_regions(*a), args))

@@ -1,11 +1,12 @@
 """Numba kernel of :mod:`.verify`: certify regions in float64 with rigorous error bounds.
 
 For each region (one at a time, ``nogil``, so a thread pool runs slices in parallel) the kernel
-gets the region's constraints ``C`` `(3, N)`: row ``n`` is an affine function of the cut's
-coordinates ``q`` that is ``>= 0`` on the region (a unit's pre-activation minus a breakpoint, times
-the sign the pattern gives it, or a max unit's winner minus another piece), computed in float64;
-``R`` `(3, N)` bounds the distance of each coefficient from the exact rational one. Its float
-polygon (from the cut) only suggests the answer: the kernel
+reads the region's constraints (``N`` of them, shared with the regions of a common pattern
+prefix, see :func:`certify_regions`): constraint ``n`` is an affine function of the cut's
+coordinates ``q`` that is ``>= 0`` on the region (a unit's pre-activation minus a breakpoint,
+times the sign the pattern gives it, or a max unit's winner minus another piece), computed in
+float64, with a bound on the distance of each coefficient from the exact rational one. The float
+polygon from the cut only suggests the answer: the kernel
 
 1. labels each edge of the float polygon with the constraint (or side of the square) closest to
    both of its ends, and merges consecutive edges with one label;
@@ -40,7 +41,7 @@ SIDES = np.array([[1.0, 0.0, 1.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, -1.0
 
 
 @njit(cache=True, nogil=True)
-def _coef(Cv, Cr, r, n, N, out):
+def _coef(Pv, Pr, gidx, noff, r, n, N, out):
     """Coefficients and their bounds of constraint ``n`` (``n >= N``: side ``n - N``) into out[0:6]."""
     if n >= N:
         s = n - N
@@ -51,22 +52,30 @@ def _coef(Cv, Cr, r, n, N, out):
         out[4] = 0.0
         out[5] = 0.0
     else:
+        st = 0
+        while st + 1 < noff.shape[0] and noff[st + 1] <= n:
+            st += 1
+        row = gidx[r, st]
+        j = n - noff[st]
         for i in range(3):
-            out[i] = Cv[r, i, n]
-            out[3 + i] = Cr[r, i, n]
+            out[i] = Pv[row, i, j]
+            out[3 + i] = Pr[row, i, j]
 
 
 @njit(cache=True, nogil=True)
-def certify_regions(Cv, Cr, poly, npoly, lo, hi, labels, nlab, verts, area, status):
+def certify_regions(Pv, Pr, gidx, noff, cnt, N, poly, npoly, lo, hi, labels, nlab, verts, area, status):
     """Certify regions ``lo..hi-1``.
 
-    Cv, Cr: `(Rc, 3, N)` constraint coefficients and bounds; poly `(Rc, K, 2)` float polygons
+    The constraints are shared by regions with a common pattern prefix: ``Pv``, ``Pr``
+    `(P, 3, W)` hold coefficients and bounds of groups of constraints; region ``r``'s constraints
+    of cutting step ``s`` are row ``gidx[r, s]``, columns ``0..cnt[s]-1``, numbered from
+    ``noff[s]`` (``N`` in all). poly `(Rc, K, 2)` float polygons
     (counter-clockwise) with ``npoly`` `(Rc,)` vertices. Writes: labels `(Rc, K)` (constraint index,
     ``N + s`` for side ``s`` of the square: q_s >= -1, q_s <= 1, q_t >= -1, q_t <= 1), nlab `(Rc,)`,
     verts `(Rc, K, 4)` (vertex ``i`` between edges ``i`` and ``i + 1``: x, y, rx, ry), area `(Rc, 2)`
     (value, bound), status `(Rc,)`."""
-    N = Cv.shape[2]
     K = poly.shape[1]
+    S = cnt.shape[0]
     lab = np.empty(K, np.int64)
     best = np.empty(K)
     dv = np.empty(K + 1)
@@ -90,21 +99,23 @@ def certify_regions(Cv, Cr, poly, npoly, lo, hi, labels, nlab, verts, area, stat
                 if sc < best[j]:
                     best[j] = sc
                     lab[j] = N + s
-        for n in range(N):
-            c0 = Cv[r, 0, n]
-            c1 = Cv[r, 1, n]
-            g = np.sqrt(c0 * c0 + c1 * c1)
-            if g == 0.0:
-                continue
-            c2 = Cv[r, 2, n]
-            for j in range(k):
-                dv[j] = abs(c0 * poly[r, j, 0] + c1 * poly[r, j, 1] + c2) / g
-            dv[k] = dv[0]
-            for j in range(k):
-                sc = max(dv[j], dv[j + 1])
-                if sc < best[j]:
-                    best[j] = sc
-                    lab[j] = n
+        for sp in range(S):
+            row = gidx[r, sp]
+            for jj in range(cnt[sp]):
+                c0 = Pv[row, 0, jj]
+                c1 = Pv[row, 1, jj]
+                g = np.sqrt(c0 * c0 + c1 * c1)
+                if g == 0.0:
+                    continue
+                c2 = Pv[row, 2, jj]
+                for j in range(k):
+                    dv[j] = abs(c0 * poly[r, j, 0] + c1 * poly[r, j, 1] + c2) / g
+                dv[k] = dv[0]
+                for j in range(k):
+                    sc = max(dv[j], dv[j + 1])
+                    if sc < best[j]:
+                        best[j] = sc
+                        lab[j] = noff[sp] + jj
         # merge consecutive edges with one label (a region's edge split by a tile border, …)
         j0 = -1
         for j in range(k):
@@ -133,8 +144,8 @@ def certify_regions(Cv, Cr, poly, npoly, lo, hi, labels, nlab, verts, area, stat
             continue
         # 2. enclose every vertex: the lines of edges i and i+1
         for i in range(m):
-            _coef(Cv, Cr, r, labels[r, i], N, ca)
-            _coef(Cv, Cr, r, labels[r, (i + 1) % m], N, cb)
+            _coef(Pv, Pr, gidx, noff, r, labels[r, i], N, ca)
+            _coef(Pv, Pr, gidx, noff, r, labels[r, (i + 1) % m], N, cb)
             a0, a1, a2, ra0, ra1, ra2 = ca[0], ca[1], ca[2], ca[3], ca[4], ca[5]
             b0, b1, b2, rb0, rb1, rb2 = cb[0], cb[1], cb[2], cb[3], cb[4], cb[5]
             det = a0 * b1 - a1 * b0
@@ -167,14 +178,16 @@ def certify_regions(Cv, Cr, poly, npoly, lo, hi, labels, nlab, verts, area, stat
             x, y, rx, ry = verts[r, i, 0], verts[r, i, 1], verts[r, i, 2], verts[r, i, 3]
             ax, ay = abs(x), abs(y)
             bad = 0
-            for n in range(N):
-                c0 = Cv[r, 0, n]
-                c1 = Cv[r, 1, n]
-                c2 = Cv[r, 2, n]
-                v = c0 * x + c1 * y + c2
-                bound = (abs(c0) * rx + abs(c1) * ry + Cr[r, 0, n] * (ax + rx) + Cr[r, 1, n] * (ay + ry)
-                         + Cr[r, 2, n] + G3 * (abs(c0 * x) + abs(c1 * y) + abs(c2))) * (1 + 8 * U) + ETA
-                bad += v <= bound
+            for sp in range(S):
+                row = gidx[r, sp]
+                for jj in range(cnt[sp]):
+                    c0 = Pv[row, 0, jj]
+                    c1 = Pv[row, 1, jj]
+                    c2 = Pv[row, 2, jj]
+                    v = c0 * x + c1 * y + c2
+                    bound = (abs(c0) * rx + abs(c1) * ry + Pr[row, 0, jj] * (ax + rx) + Pr[row, 1, jj] * (ay + ry)
+                             + Pr[row, 2, jj] + G3 * (abs(c0 * x) + abs(c1 * y) + abs(c2))) * (1 + 8 * U) + ETA
+                    bad += v <= bound
             for s in range(4):
                 # side s: q_s >= -1, q_s <= 1, q_t >= -1, q_t <= 1, with the vertex's box
                 c = x if s < 2 else y
@@ -191,12 +204,11 @@ def certify_regions(Cv, Cr, poly, npoly, lo, hi, labels, nlab, verts, area, stat
                     v = c + 1.0 if s % 2 == 0 else 1.0 - c
                     bad -= v - rc <= 2 * U * abs(v)
                 else:
-                    c0 = Cv[r, 0, n]
-                    c1 = Cv[r, 1, n]
-                    c2 = Cv[r, 2, n]
+                    _coef(Pv, Pr, gidx, noff, r, n, N, ca)
+                    c0, c1, c2 = ca[0], ca[1], ca[2]
                     v = c0 * x + c1 * y + c2
-                    bound = (abs(c0) * rx + abs(c1) * ry + Cr[r, 0, n] * (ax + rx) + Cr[r, 1, n] * (ay + ry)
-                             + Cr[r, 2, n] + G3 * (abs(c0 * x) + abs(c1 * y) + abs(c2))) * (1 + 8 * U) + ETA
+                    bound = (abs(c0) * rx + abs(c1) * ry + ca[3] * (ax + rx) + ca[4] * (ay + ry)
+                             + ca[5] + G3 * (abs(c0 * x) + abs(c1 * y) + abs(c2))) * (1 + 8 * U) + ETA
                     bad -= v <= bound
             if bad != 0:
                 st = UNDECIDED
