@@ -50,7 +50,7 @@ def regions_cmd(
     edges: Annotated[bool, typer.Option("--edges/--no-edges", help="Draw region edges in the PNG.")] = True,
     max_regions: Annotated[int | None, typer.Option("--max-regions", min=1, help="Stop with an error past this many regions.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Verify the partition against the network (Regions.check).")] = False,
-    verify: Annotated[bool, typer.Option("--verify", help="Re-derive every region in exact rational arithmetic (ReLU nets; slow).")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Prove the partition exact (float64 with rigorous error bounds, exact rationals where those cannot decide).")] = False,
     dataset: Annotated[str | None, typer.Option("--dataset", help="Train on a real data set and cut the plane through three of its test images: digits (scikit-learn's 8×8).")] = None,
     through: Annotated[str | None, typer.Option("--through", help="With --dataset: three test-image indices I,J,K (default: the first of three classes).")] = None,
     model: Annotated[str, typer.Option("--model", help="With --dataset: mlp | conv.")] = "mlp",
@@ -134,15 +134,16 @@ def regions_cmd(
         if data is not None:
             data["check"] = summary
     if verify:
-        from ..regions.verify import verify_exact
-
-        rep = verify_exact(regions)
-        print(f"verify (exact rationals): {'ok' if rep.ok else 'FAILED'}; areas sum to "
-              f"{float(rep.area_sum):g} of {float(rep.domain_area):g}; infeasible {rep.infeasible}; "
-              f"smallest area {rep.smallest_area:.3g}")
+        rep = regions.verify()
+        print(rep.summary())
+        if data is not None:
+            data["verify"] = dict(ok=rep.ok, count=rep.count, certified=rep.certified,
+                                  fell_back=rep.fell_back, decisions=rep.decisions,
+                                  exact_decisions=rep.exact_decisions, missing=rep.missing,
+                                  infeasible=rep.infeasible, map_error=rep.map_error,
+                                  failures=rep.failures)
         if not rep.ok:
-            raise InputError("exact verification failed: " + ("a region is missing or overlaps"
-                             if rep.infeasible == 0 else f"{rep.infeasible} patterns are infeasible"))
+            raise InputError("verify failed: " + (rep.failures[0] if rep.failures else "see above"))
     _write_pictures(regions, output, surface, plot3d, color_by=color_by, boundary=boundary,
                     edges=edges, dpi=dpi, quiet=quiet)
     if data is not None:

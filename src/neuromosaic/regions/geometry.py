@@ -51,6 +51,25 @@ def face_affine(P: np.ndarray, Y: np.ndarray, F: np.ndarray, deg: np.ndarray):
     return grads, offsets
 
 
+def face_widths(P: np.ndarray, F: np.ndarray, deg: np.ndarray) -> np.ndarray:
+    """`(nf,)` the width of every face: the root of the smallest eigenvalue of its vertices'
+    covariance (about a third of a thin face's true width; zero for a degenerate one)."""
+    out = np.empty(F.shape[0])
+    D = F.shape[1]
+    for lo in range(0, F.shape[0], CHUNK):
+        Fc, dc = F[lo:lo + CHUNK], deg[lo:lo + CHUNK]
+        w = (np.arange(D)[None, :] < dc[:, None]).astype(np.float64)
+        Q = P[Fc]
+        qc = (Q * w[..., None]).sum(1) / dc[:, None]
+        dq = (Q - qc[:, None]) * w[..., None]
+        a = (dq[..., 0] ** 2).sum(1) / dc
+        b = (dq[..., 0] * dq[..., 1]).sum(1) / dc
+        c = (dq[..., 1] ** 2).sum(1) / dc
+        lam = 0.5 * (a + c) - np.sqrt(0.25 * (a - c) ** 2 + b * b)
+        out[lo:lo + CHUNK] = np.sqrt(np.maximum(lam, 0.0))
+    return out
+
+
 def convex_hull(points: np.ndarray, eps: float = 0.0) -> np.ndarray:
     """Counter-clockwise convex hull `(k, 2)` of `(m, 2)` points (monotone chain); points within
     ``eps`` (cross product) of a hull edge are dropped."""

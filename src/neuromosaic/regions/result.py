@@ -21,6 +21,11 @@ from .program import MaxGroups
 from .scales import CUT_EPS, EPS
 
 
+#: a region whose largest face is thinner than this (cut coordinates: the square is 2 wide) gets
+#: its affine map from its pattern, not from a fit to the face's vertices
+REFIT_WIDTH = 1e-6
+
+
 class RegionCheckError(AssertionError):
     """``Regions.check()`` found a violation of an invariant."""
 
@@ -179,10 +184,20 @@ class Regions:
 
     @cached_property
     def cut_affine(self) -> tuple[np.ndarray, np.ndarray]:
-        """:attr:`affine` as maps of the cut's coordinates ``q``."""
+        """:attr:`affine` as maps of the cut's coordinates ``q``: the affine fit to the vertex
+        values of each region's largest face, except on a face thinner than ``REFIT_WIDTH``, where
+        the map is computed from the region's pattern (:func:`.verify.pattern_maps`): the fit
+        divides the values' rounding by the face's width (1.3e-6 off, relative, on a sliver of
+        [256]*8; under 1e-10 at that width)."""
         g, o = self._face_maps
         f = self._main_face
-        return g[f], o[f]
+        g, o = g[f], o[f]
+        thin = np.flatnonzero(geo.face_widths(self._P, self._F[f], self._deg[f]) < REFIT_WIDTH)
+        if thin.size:
+            from .verify import pattern_maps
+
+            g[thin], o[thin] = pattern_maps(self, thin)
+        return g, o
 
     @cached_property
     def affine(self) -> tuple[np.ndarray, np.ndarray]:
@@ -300,6 +315,19 @@ class Regions:
 
         return check_regions(self, rtol=rtol)
 
+    def verify(self, *, workers: int | None = None):
+        """Prove the partition exact for the network as given (its float weights and the
+        rectangle read as exact rationals): every region's pattern feasible with positive area, no
+        region missing or repeated, the areas summing exactly to the rectangle's, every region's
+        affine map the one its pattern implies. Decided in float64 with rigorous error bounds,
+        in exact rationals where those cannot decide. Returns a
+        :class:`~neuromosaic.regions.verify.VerifyReport` (read ``.ok``, ``.summary()``); raises
+        :class:`~neuromosaic.errors.SpecError` naming a module it cannot prove. See
+        :mod:`.verify`."""
+        from .verify import verify
+
+        return verify(self, workers=workers)
+
     # -- output ------------------------------------------------------------------------------
     def to_dict(self, *, polygons: str | None = "nested", digits: int | None = None,
                 output: int | None = None, max_regions: int | None = None) -> dict:
@@ -377,6 +405,15 @@ class Regions:
 
     def __repr__(self) -> str:
         return f"Regions(count={self.count}, extent={list(self.plane.extent)}, seconds={self.seconds:.3g})"
+
+    @staticmethod
+    def open(path):
+        """A partition streamed to Parquet (``linear_regions(..., out=PATH)``), read lazily:
+        a :class:`~neuromosaic.regions.store.RegionsFile` (count, patterns, areas, maps and
+        polygons by index or in chunks; ``plot()`` rasterises)."""
+        from .store import RegionsFile
+
+        return RegionsFile(path)
 
 
 def patterns_at(regions: Regions, st: np.ndarray):

@@ -56,6 +56,8 @@ TINY = 2.0 ** -1074
 #: reported affine maps must be within this (relative to the largest map coefficient) of the exact
 #: (as Regions.check's output tolerance)
 MAP_RTOL = 1e-7
+#: reported areas must be within this fraction of the domain's area of the exact ones
+AREA_RTOL = 1e-9
 #: bytes of constraint and state arrays one block of regions may take
 BLOCK_BYTES = 192 << 20
 #: failures listed in a report (the counts are complete)
@@ -218,19 +220,35 @@ class _Context:
     """The program and its exact start: the input map of the normalised plane, folded into the
     first affine step in exact integers (``Z1 = ints * 2**-e1``; float64 with a half-ulp bound)."""
 
-    def __init__(self, regions):
+    def __init__(self, regions, prove: bool = True):
         program = regions.program
-        check_supported(program)
+        if prove:
+            check_supported(program)
         self.program, self.layout = program, _Layout(program)
         self.out_dim = program.out_dim
+        steps = program.steps
+        self.start = 1 if steps and isinstance(steps[0], Affine) else 0
+        if not prove:  # maps only: the cut's own start (folded as exactly as the cut needed)
+            cut = regions.cut
+            if cut.folded:
+                first = cut.program.steps[0]
+                self.V1 = np.concatenate([first.M, first.c[:, None]], axis=1)
+            else:
+                A, c = cut.A, cut.c
+                V = np.concatenate([A, c[:, None]], axis=1)
+                self.V1 = (steps[0].M @ V) if self.start else V
+                if self.start:
+                    self.V1[:, 2] += steps[0].c
+            self.R1 = np.zeros_like(self.V1)
+            self.live1 = self.V1.shape[0]
+            self.exact_steps = {}
+            return
         cols = regions.frame.input_map(regions.plane)
         den = max((x.denominator for col in cols for x in col), default=1)
         eG = den.bit_length() - 1
         G = np.array([[x.numerator * (den // x.denominator) for x in col] for col in cols],
                      dtype=object).T  # (in_dim, 3), exponent eG
-        steps = program.steps
-        self.start = 0
-        if steps and isinstance(steps[0], Affine):
+        if self.start:
             Mi, eM = _to_ints(steps[0].M)
             bi, eb = _to_ints(steps[0].c)
             Z = Mi.dot(G)
@@ -238,7 +256,6 @@ class _Context:
             Z = Z * (1 << (E - eM - eG))
             Z[:, 2] = Z[:, 2] + bi * (1 << (E - eb))
             self.Z1, self.e1 = Z, E
-            self.start = 1
         else:
             self.Z1, self.e1 = G, eG
         self.live1 = self.Z1.shape[0]
@@ -275,7 +292,7 @@ def _runs(rows: np.ndarray, end: int) -> np.ndarray:
     return np.cumsum(starts) - 1
 
 
-def _float_chain(ctx: _Context, rows: np.ndarray):
+def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
     """The constraints, shared per pattern prefix: ``(Pv, Pr, gidx, noff, cnt)`` as
     :func:`.verify_kernel.certify_regions` reads them; the output maps `(Rc, 3, out)` and their
     bounds; and a mask of regions whose pattern asks for ``z > c`` of a unit identically ``c``
@@ -284,7 +301,8 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
     The state of a group of regions is `(G, 3, d)`: for every unit, its map's coefficients of
     ``q_s``, ``q_t`` and 1, so an affine step is one product ``(G * 3, d_in) @ M.T``. The maps are
     computed once per pattern prefix: regions with equal patterns up to a cutting step share
-    everything before it (consecutive rows; sort the rows by pattern to share most)."""
+    everything before it (consecutive rows; sort the rows by pattern to share most). Without
+    ``bounds``, only the maps (the bounds are zeros, and there are no constraints)."""
     Rc = len(rows)
     lay = ctx.layout
     codes = lay.codes(rows)
@@ -292,7 +310,9 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
     grp = np.zeros(Rc, np.int64)  # each region's group: the prefix so far
     X, Rr = ctx.V1.T[None].copy(), ctx.R1.T[None].copy()
     live = ctx.live1
-    bad = np.zeros(Rc, bool)
+    bad = np.zeros(Rc, bool)  # a unit identically at a breakpoint: the floats cannot say across
+    # units identically 0 everywhere (a zero row and bias): they never cross, on either side
+    gzero = ~ctx.V1.any(axis=1) & ~ctx.R1.any(axis=1)
     ci = 0
 
     def regroup():
@@ -322,12 +342,17 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
             Xl, Rl = X[:, :, :live].reshape(G * 3, live), Rr[:, :, :live].reshape(G * 3, live)
             Z = (Xl @ step.M.T).reshape(G, 3, dout)
             Z[:, 2] += step.c
-            B = ((Rl + g * np.abs(Xl)) @ np.abs(step.M).T).reshape(G, 3, dout)
-            B[:, 2] += g * np.abs(step.c)
-            B *= 1 + 2 * _gamma(live + 8)
-            B += (live + 2) * TINY
+            if bounds:
+                B = ((Rl + g * np.abs(Xl)) @ np.abs(step.M).T).reshape(G, 3, dout)
+                B[:, 2] += g * np.abs(step.c)
+                B *= 1 + 2 * _gamma(live + 8)
+                B += (live + 2) * TINY
+            else:
+                B = np.zeros_like(Z)
             X, Rr = join(Z, X[:, :, live:]), join(B, Rr[:, :, live:])
             live = dout
+            gzero = ~step.M.any(axis=1) & (step.c == 0)
+            continue
         elif isinstance(step, Elementwise):
             if step.kind == "identity":
                 continue
@@ -338,7 +363,7 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
             z, rz = X[:, :, :live], Rr[:, :, :live]
             cv, cr = [], []
             zero_bad = np.zeros(G, bool)
-            for k, c in enumerate(step.breakpoints):
+            for k, c in enumerate(step.breakpoints if bounds else ()):
                 b = bits[:, :, k]  # (G, live)
                 zc, rc = z.copy(), rz.copy()
                 if c != 0:
@@ -346,11 +371,12 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
                     rc[:, 2] += U * np.abs(zc[:, 2])
                 zc *= np.where(b, 1.0, -1.0)[:, None, :]
                 zero = ~zc.any(axis=1) & ~rc.any(axis=1)  # (G, live)
-                zero_bad |= (zero & b).any(axis=1)
+                zero_bad |= (zero & ~(gzero[None, :] & (c == 0))).any(axis=1)
                 zc.transpose(0, 2, 1)[zero] = (0.0, 0.0, 1.0)
                 cv.append(zc)
                 cr.append(rc)
-            emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
+            if bounds:
+                emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
             on = bits[:, None, :, 0]
             if step.kind == "relu":
                 zn, rn = z * on, rz * on
@@ -378,19 +404,20 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
             zo, ro = np.take_along_axis(z, sel, axis=2), np.take_along_axis(rz, sel, axis=2)
             cv, cr = [], []
             zero_bad = np.zeros(G, bool)
-            for j in range(k):
+            for j in range(k if bounds else 0):
                 gj = np.maximum(groups[:, j], 0)
                 d = zo - z[:, :, gj]
                 rd = (ro + rz[:, :, gj] + U * np.abs(d)) * (1 + 4 * U)
                 same = (A == j) | (groups[:, j] < 0)[None, :]  # (G, n_out)
                 zero = ~same & ~d.any(axis=1) & ~rd.any(axis=1)
-                zero_bad |= (zero & (j < A)).any(axis=1)  # an exact tie goes to the first piece
+                zero_bad |= zero.any(axis=1)  # an exact tie: the exact path decides
                 const = same | zero
                 d.transpose(0, 2, 1)[const] = (0.0, 0.0, 1.0)
                 rd.transpose(0, 2, 1)[const] = 0.0
                 cv.append(d)
                 cr.append(rd)
-            emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
+            if bounds:
+                emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
             X, Rr = join(zo, X[:, :, live:]), join(ro, Rr[:, :, live:])
             live = n_out
         elif isinstance(step, Push):
@@ -404,6 +431,10 @@ def _float_chain(ctx: _Context, rows: np.ndarray):
             live -= step.count
         elif isinstance(step, Show):
             live += step.count
+        if not isinstance(step, Elementwise):
+            gzero = np.zeros(live, bool)
+    if not bounds:
+        return None, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], bad
     cnt = np.array([p.shape[2] for p in pools_v], dtype=np.int64)
     W = int(cnt.max()) if len(cnt) else 1
     rows_per = [p.shape[0] for p in pools_v]
@@ -433,6 +464,27 @@ def _padded_polygons(polys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     for i, p in enumerate(polys):
         out[i, :len(p)] = p
     return out, k
+
+
+def pattern_maps(regions, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The affine maps of regions ``idx`` computed from their patterns (the chain of maps in
+    float64, shared per pattern prefix): ``grads`` `(k, out, 2)` and ``offsets`` `(k, out)` in the
+    cut's coordinates. Accurate to rounding however small the region (a fit to its vertices is not,
+    see :attr:`.result.Regions.cut_affine`)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    ctx = _Context(regions, prove=False)
+    rows_all = regions.patterns[idx]
+    lead = rows_all[:, :min(rows_all.shape[1], 32)]
+    perm = np.lexsort(lead.T[::-1]) if lead.shape[1] and len(idx) else np.arange(len(idx))
+    grads = np.empty((len(idx), ctx.out_dim, 2))
+    offsets = np.empty((len(idx), ctx.out_dim))
+    block = _block_size(ctx)
+    for lo in range(0, len(idx), block):
+        p = perm[lo:lo + block]
+        _, Y, _, _ = _float_chain(ctx, rows_all[p], bounds=False)  # (k, 3, out)
+        grads[p] = Y[:, :2].transpose(0, 2, 1)
+        offsets[p] = Y[:, 2]
+    return grads, offsets
 
 
 # -- the exact re-derivation of one region ----------------------------------------------------------
@@ -488,6 +540,8 @@ def _exact_chain(ctx: _Context, codes: list | None, decide=None):
             for u in range(live):
                 for k in range(m):
                     row = shifted[k][u]
+                    if bits[u, k] and not any(row):
+                        row = np.array([0, 0, -1], dtype=object)  # z > c asked of z identically c
                     cons.append(row if bits[u, k] else -row)
             used.append(bits)
             ci += 1
@@ -597,6 +651,8 @@ def _exact_region(ctx: _Context, row: np.ndarray, poly_f: np.ndarray, near: floa
     n_lines = len(lines)
     line_index = np.flatnonzero(~const)
     is_side = line_index >= len(C)
+    # units identically zero on the region: zero on every edge, so they may turn on across it
+    n_zero = sum(1 for r, c in zip(rows, const, strict=True) if c and r[2] == 0)
     neighbours = []
     k = len(poly)
     for i in range(k):
@@ -604,7 +660,7 @@ def _exact_region(ctx: _Context, row: np.ndarray, poly_f: np.ndarray, near: floa
         on = [n for n in range(n_lines) if vals[n][i] == 0 and vals[n][j] == 0]
         if any(is_side[n] for n in on):
             continue  # on the square's boundary
-        if len(on) == 1:
+        if len(on) == 1 and n_zero == 0:
             neighbours.append(ctx.layout.flip(row[None], np.array([line_index[on[0]]]))[0])
             continue
         # lines that coincide here: read the pattern across from the maps, lexicographically
@@ -739,13 +795,16 @@ def mesh_invariants(regions) -> dict:
 
 
 # -- the whole proof ------------------------------------------------------------------------------
-def verify(regions, *, near: float = 1e-6, workers: int | None = None) -> VerifyReport:
+def verify(regions, *, near: float = 1e-6, workers: int | None = None,
+           exact: bool = False) -> VerifyReport:
     """Prove ``regions`` (a :class:`~.result.Regions`) the exact partition of its network; see the
     module docstring. Raises :class:`~neuromosaic.errors.SpecError` naming a module it cannot
     prove; otherwise returns a :class:`VerifyReport` (read ``.ok``; nothing else raises).
 
     ``near``: in an exact re-derivation, half-planes within ``near`` of the float polygon are
-    clipped first. ``workers``: threads for the compiled decisions (default: the usable cores)."""
+    clipped first. ``workers``: threads for the compiled decisions (default: the usable cores).
+    ``exact``: re-derive every region in exact rationals (slow; the reference the float64 path is
+    tested against)."""
     from . import verify_kernel as vk
 
     start = time.perf_counter()
@@ -828,7 +887,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None) -> Verify
             else:
                 for a in args:
                     vk.certify_regions(*a)
-            good = (status == vk.OK) & ~zero_bad
+            good = (status == vk.OK) & ~zero_bad & (not exact)
             decisions += int((nlab * (lay.N + 4)).sum())
             # maps: the reported within the exact's enclosure (plus MAP_RTOL)
             Yv_t, Yr_t = Yv.transpose(0, 2, 1), Yr.transpose(0, 2, 1)  # (Rc, out, 3)
@@ -899,6 +958,8 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None) -> Verify
     rel_map = map_err / map_scale if map_scale > 0 else map_err
     if rel_map > MAP_RTOL:
         fail(f"a reported affine map is {rel_map:.2g} (relative) from the one its pattern implies")
+    if area_err > AREA_RTOL * 4:
+        fail(f"a reported area is {area_err / 4:.2g} of the domain's from the region's exact area")
     ok = (not fails and certified + fell_back == n and infeasible == 0 and missing == 0
           and repeated == 0)
     lo_p, hi_p = float(area_lo * jac), float(area_hi * jac)
