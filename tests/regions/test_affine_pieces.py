@@ -38,3 +38,23 @@ def test_pieces_of_a_random_net_join_only_equal_maps_and_keep_unequal_neighbours
     for piece in range(count):  # every piece has one map
         members = np.flatnonzero(labels == piece)
         assert np.abs(maps[members] - maps[members[0]]).max() <= 1e-9 * scale
+
+
+def test_exact_pieces_agree_with_float_pieces_and_with_a_hand_count():
+    # the first net above, and a net with dead paths: exact rationals decide equal maps
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+        net[0].bias.copy_(torch.tensor([0.0, 0.0, 0.5]))
+        net[2].weight.copy_(torch.tensor([[0.5, 0.0, 0.0]]))  # only x reaches the output
+        net[2].bias.zero_()
+    reg = nm.linear_regions(net, domain=(-1, 1, -1, 1))
+    labels, count = reg.affine_pieces(exact=True)
+    assert count == 2 and reg.count > 2  # x < 0 and x > 0, whatever the other lines do
+    assert (labels == reg.affine_pieces()[0]).all()
+    net = nm.NetSpec(inputs=2, widths=[8, 8], outputs=1, activation="relu",
+                     out_activation="identity", seed=5).build(dtype=torch.float64)
+    reg = nm.linear_regions(net, domain=(-4, 4, -4, 4))
+    exact, n_exact = reg.affine_pieces(exact=True)
+    approx, n_approx = reg.affine_pieces()
+    assert n_exact == n_approx and (exact == approx).all()

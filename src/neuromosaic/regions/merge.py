@@ -13,16 +13,26 @@ import numpy as np
 AFFINE_RTOL = 1e-12
 
 
-def affine_pieces(regions, rtol: float = AFFINE_RTOL) -> tuple[np.ndarray, int]:
+def affine_pieces(regions, rtol: float = AFFINE_RTOL, *, exact: bool = False) -> tuple[np.ndarray, int]:
     """``(labels, count)``: ``labels[i]`` is the piece of region ``i`` (0 … count − 1, in order of
     first appearance); two neighbouring regions are in one piece when every output's gradient
     and offset agree to ``rtol`` relative to the largest map coefficient of the partition. The
     maps are compared as maps of the cut's coordinates (normalised to the rectangle, see
-    :mod:`.frame`), so the test means the same on every domain."""
-    grads, offsets = regions.cut_affine
-    n = len(offsets)
-    maps = np.concatenate([grads.reshape(n, -1), offsets.reshape(n, -1)], axis=1)
-    scale = float(np.abs(maps).max()) if n else 0.0
+    :mod:`.frame`), so the test means the same on every domain.
+
+    ``exact``: two neighbours are in one piece when their maps, as their patterns imply them for
+    the network read as exact rationals, are equal: maps whose float64 enclosures (see
+    :mod:`.verify`) are apart differ; the others are compared in exact integers."""
+    n = regions.count
+    pairs = regions.neighbours
+    if exact:
+        same = _exactly_equal(regions, pairs)
+    else:
+        grads, offsets = regions.cut_affine
+        maps = np.concatenate([grads.reshape(n, -1), offsets.reshape(n, -1)], axis=1)
+        scale = float(np.abs(maps).max()) if n else 0.0
+        same = (np.abs(maps[pairs[:, 0]] - maps[pairs[:, 1]]).max(axis=1) <= rtol * scale
+                if len(pairs) else np.zeros(0, bool))
     parent = np.arange(n)
 
     def root(i: int) -> int:
@@ -31,9 +41,7 @@ def affine_pieces(regions, rtol: float = AFFINE_RTOL) -> tuple[np.ndarray, int]:
             i = parent[i]
         return i
 
-    pairs = regions.neighbours
     if len(pairs):
-        same = np.abs(maps[pairs[:, 0]] - maps[pairs[:, 1]]).max(axis=1) <= rtol * scale
         for a, b in pairs[same].tolist():
             ra, rb = root(a), root(b)
             if ra != rb:
@@ -47,3 +55,37 @@ def affine_pieces(regions, rtol: float = AFFINE_RTOL) -> tuple[np.ndarray, int]:
             order[lab] = len(first)
             first.append(lab)
     return order[labels], len(first)
+
+
+def _exactly_equal(regions, pairs: np.ndarray) -> np.ndarray:
+    """Whether the exact maps of each pair of regions are equal (see :func:`affine_pieces`)."""
+    from .verify import _Context, _exact_chain, _float_chain
+
+    ctx = _Context(regions)
+    n = regions.count
+    maps, radius = np.empty((n, 3, ctx.out_dim)), np.empty((n, 3, ctx.out_dim))
+    from .verify import _block_size
+
+    block = _block_size(ctx)
+    for lo in range(0, n, block):
+        _, Y, R, _ = _float_chain(ctx, regions.patterns[lo:lo + block])
+        maps[lo:lo + block], radius[lo:lo + block] = Y, R
+    if not len(pairs):
+        return np.zeros(0, bool)
+    a, b = pairs[:, 0], pairs[:, 1]
+    apart = (np.abs(maps[a] - maps[b]) > radius[a] + radius[b]).any(axis=(1, 2))
+    same = np.zeros(len(pairs), bool)
+    cache: dict[int, np.ndarray] = {}
+
+    def exact_map(r: int):
+        if r not in cache:
+            codes = [c[0] for c in ctx.layout.codes(regions.patterns[r][None])]
+            _, (ints, e), _ = _exact_chain(ctx, codes)
+            cache[r] = (ints, e)
+        return cache[r]
+
+    for i in np.flatnonzero(~apart):
+        (ia, ea), (ib, eb) = exact_map(int(a[i])), exact_map(int(b[i]))
+        e = max(ea, eb)
+        same[i] = bool(np.all(ia * (1 << (e - ea)) == ib * (1 << (e - eb))))
+    return same

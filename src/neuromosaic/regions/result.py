@@ -255,13 +255,13 @@ class Regions:
         rp = rp[rp[:, 0] != rp[:, 1]]
         return np.unique(rp, axis=0) if len(rp) else rp.reshape(0, 2)
 
-    def affine_pieces(self, rtol: float = 1e-12) -> tuple[np.ndarray, int]:
+    def affine_pieces(self, rtol: float = 1e-12, *, exact: bool = False) -> tuple[np.ndarray, int]:
         """``(labels, count)``: the regions grouped into connected unions of neighbours with the
-        same affine map (to ``rtol``), the other way some papers count linear regions; see
-        :func:`neuromosaic.regions.merge.affine_pieces`."""
+        same affine map (to ``rtol``; ``exact``: equal as exact rationals), the other way some
+        papers count linear regions; see :func:`neuromosaic.regions.merge.affine_pieces`."""
         from .merge import affine_pieces
 
-        return affine_pieces(self, rtol)
+        return affine_pieces(self, rtol, exact=exact)
 
     def decision_boundary(self, output: int = 0) -> np.ndarray:
         """Segments `(m, 2, 2)` (plane coordinates) of the zero set of output ``output``: the
