@@ -70,3 +70,25 @@ def _drop(reg, region: int):
     return Regions(reg.net, reg.program, reg.plane, reg._P, reg._Y, reg._F[keep], reg._deg[keep],
                    reg.patterns[reg._face_region[keep]], reg._face_tile[keep], reg._rects,
                    frame=reg.frame, cut=reg.cut)
+
+
+@pytest.mark.parametrize("length", [1e-9, 1.0, 1e9])
+def test_segment_pieces_at_every_scale_equal_the_exact_crossings(length):
+    # one layer of 12 units whose zeros lie inside the segment: pieces = 1 + distinct crossings,
+    # counted in exact rationals; the old tolerance (absolute below 1) merged them on a short segment
+    g = np.random.default_rng(3)
+    ts = np.sort(g.uniform(0.05, 0.95, 12))
+    a, b = np.array([0.3, -0.2]) * length, np.array([0.3, -0.2]) * length + np.array([1.0, 0.5]) * length
+    W = g.normal(size=(12, 2))
+    bias = -np.einsum("ij,ij->i", W, a + ts[:, None] * (b - a))  # unit i is zero at t_i
+    from fractions import Fraction
+
+    net = net_from([(W, bias), (g.normal(size=(1, 12)), [0.0])])
+    crossings = set()
+    for w, c in zip(W, bias, strict=True):
+        fa = sum(Fraction(float(x)) * Fraction(float(y)) for x, y in zip(w, a, strict=True)) + Fraction(float(c))
+        fb = sum(Fraction(float(x)) * Fraction(float(y)) for x, y in zip(w, b, strict=True)) + Fraction(float(c))
+        if (fa < 0 < fb) or (fb < 0 < fa):
+            crossings.add(fa / (fa - fb))
+    seg = nm.regions_on_segment(net, a, b)
+    assert seg.count == 1 + len(crossings) == 13

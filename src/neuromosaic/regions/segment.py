@@ -15,8 +15,8 @@ import numpy as np
 
 from ..errors import InputError
 from .compile import compile_net
-from .cutter import TOL_REL
 from .program import Affine, Elementwise, Hide, MaxGroups, Pop, Program, Push, Show, apply_step
+from .scales import Scale, column_max
 
 
 @dataclass
@@ -59,12 +59,15 @@ def cut_segment(program: Program, a: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     t = np.array([0.0, 1.0])
     X = np.stack([a, b])
     live = program.in_dim
+    # zero within CUT_EPS epsilons of the terms each value is summed from, as the plane's cut
+    # (see .scales): a tiny segment is cut as finely as a long one
+    scale = Scale(float(np.abs(X).max()))
     for step in program.steps:
         if isinstance(step, (Affine, Push, Pop, Hide, Show)) or (isinstance(step, Elementwise) and step.kind == "identity"):
+            scale.step(step, column_max(X[:, :live]) if isinstance(step, Affine) else None)
             X, live, _ = apply_step(step, X, live)
             continue
-        Z = X[:, :live]
-        tol = TOL_REL * max(1.0, float(np.abs(Z).max()))
+        tol = scale.tolerance()
         if isinstance(step, Elementwise):
             for c in step.breakpoints:
                 t, X = _insert_all(t, X, X[:, :live] - c, tol)

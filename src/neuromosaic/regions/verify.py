@@ -924,8 +924,8 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
                 decisions += len(li)
                 if not found.all():
                     missing += int((~found).sum())
-                    for r, l in zip(ri[~found][:MAX_LISTED], li[~found][:MAX_LISTED], strict=False):
-                        fail(f"region {idx[r]}: across its edge on constraint {l} lies a pattern "
+                    for r, c in zip(ri[~found][:MAX_LISTED], li[~found][:MAX_LISTED], strict=False):
+                        fail(f"region {idx[r]}: across its edge on constraint {c} lies a pattern "
                              "the partition lacks (a region is missing)")
             undecided.extend(idx[~good].tolist())
         # the regions the floats could not decide: exact rationals
