@@ -62,16 +62,31 @@ def polygons_raster(polygons, colors: np.ndarray, extent, *, longest: int = RAST
     [0, 1]) on an ``edge``-coloured background. Polygons smaller than a pixel are not drawn: at
     this size they are part of the dense dark edges, and skipping them keeps the cost bounded
     by the pixels, not by the region count."""
+    return chunks_raster([(polygons, colors)], extent, longest=longest, edge=edge)
+
+
+def chunks_raster(chunks, extent, *, longest: int = RASTER,
+                  edge: tuple[int, int, int] = (40, 40, 46)) -> np.ndarray:
+    """:func:`polygons_raster` of polygons that come chunk by chunk, ``(polygons, colors)`` pairs
+    drawn in order into one picture: memory holds the picture and one chunk (a partition read
+    from disk, :meth:`neuromosaic.regions.store.RegionsFile.image`)."""
     from PIL import Image, ImageDraw
 
     width, height = raster_size(extent, longest)
-    s0, s1, t0, t1 = extent
-    sx, sy = width / (s1 - s0), height / (t1 - t0)
     image = Image.new("RGB", (width, height), edge)
     draw = ImageDraw.Draw(image)
-    rgb = np.round(np.asarray(colors) * 255).astype(np.uint8)
+    for polygons, colors in chunks:
+        _draw_polygons(draw, polygons, colors, extent, (width, height), edge)
+    return np.asarray(image)
+
+
+def _draw_polygons(draw, polygons, colors, extent, size, edge) -> None:
     if len(polygons) == 0:
-        return np.asarray(image)
+        return
+    width, height = size
+    s0, s1, t0, t1 = extent
+    sx, sy = width / (s1 - s0), height / (t1 - t0)
+    rgb = np.round(np.asarray(colors) * 255).astype(np.uint8)
     sizes = np.fromiter((len(p) for p in polygons), dtype=np.int64, count=len(polygons))
     points = np.concatenate(polygons)  # every vertex once, then per-polygon extents in one pass
     px = (points[:, 0] - s0) * sx
@@ -83,7 +98,6 @@ def polygons_raster(polygons, colors: np.ndarray, extent, *, longest: int = RAST
     for i in np.flatnonzero((wide >= 1.0) | (tall >= 1.0)).tolist():
         a = int(starts[i])
         draw.polygon(xy[a:a + int(sizes[i])].ravel().tolist(), fill=tuple(rgb[i].tolist()), outline=edge)
-    return np.asarray(image)
 
 
 def regions_png(regions, longest: int = RASTER) -> bytes:

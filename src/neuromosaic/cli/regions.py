@@ -10,6 +10,7 @@ import typer
 
 from ..errors import InputError, SpecError
 from . import options as opt
+from . import regions_stream as stream
 
 
 def parse_domain(text: str, what: str = "--domain") -> tuple[float, float, float, float]:
@@ -58,10 +59,14 @@ def regions_cmd(
     per_epoch: Annotated[bool, typer.Option("--per-epoch", help="With --dataset: also count the regions on the plane after every epoch.")] = False,
     quiet: opt.Quiet = False,
     arch: opt.Arch = None,
+    dask: stream.Dask = None,
+    parquet: stream.Parquet = None,
 ) -> None:
     """Cut a ReLU-family network into its exact linear regions over a rectangle.
 
     Example: neuromosaic regions --widths 32,32 --seed 0 --domain -1,1,-1,1 -o regions.png --json regions.json
+
+    Past one machine: neuromosaic regions --widths 64,64,64 --domain -8,8,-8,8 --dask tcp://HOST:8786 --parquet regions.parquet
 
     Prints the count, the time and the bounds for the architecture (every net of these widths has
     at most …; some net of these widths has at least …; the first layer alone makes …).
@@ -72,6 +77,8 @@ def regions_cmd(
     if dataset is not None:
         if weights is not None or widths is not None or arch is not None:
             raise SpecError("--dataset trains its own net: give it without --weights/--widths")
+        if dask is not None or parquet is not None:
+            raise SpecError("--dask and --parquet cut a net given by --widths or --weights, not --dataset")
         return _dataset(dataset, through, model, epochs, seed, output, json_path, per_epoch,
                         max_regions, quiet)
     if through is not None:
@@ -96,6 +103,10 @@ def regions_cmd(
 
         check_writable(plot3d)
     opt.check_json_path(json_path)
+    stream.check_options(dask, parquet, **{"--json": json_path is not None, "--plot3d": plot3d is not None,
+                                           "--surface": surface is not None, "--check": check,
+                                           "--verify": verify, "--boundary": boundary,
+                                           "--color-by": color_by != "pattern"})
     spec = None
     if hidden is not None:
         from ..spec import NetSpec
@@ -112,8 +123,11 @@ def regions_cmd(
     else:
         net = spec
         label = f"widths {','.join(map(str, hidden))}, seed {seed}, init {init}"
-    with progress_bar("cutting", enabled=not quiet) as bar:
-        regions = linear_regions(net, domain=box, max_regions=max_regions,
+    if parquet is not None:
+        return stream.stream_cmd(net, box, label, parquet, dask=dask, output=output,
+                                 max_regions=max_regions, dpi=dpi, quiet=quiet)
+    with stream.dask_client(dask) as client, progress_bar("cutting", enabled=not quiet) as bar:
+        regions = linear_regions(net, domain=box, max_regions=max_regions, client=client,
                                  progress=lambda done, total, nf: bar(done, total))
     widths_found = regions.program.hidden_widths
     print(f"{regions.count:,} regions over {list(box)} ({label})")

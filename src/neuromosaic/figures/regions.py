@@ -88,6 +88,23 @@ def plot_regions(regions, ax=None, color_by: str = "pattern", edges: bool = True
     return coll
 
 
+def plot_regions_image(image: np.ndarray, extent, count: int, ax=None):
+    """Draw a partition already rasterised (``image`` `(H, W, 3)` uint8 over ``extent``, e.g.
+    :meth:`~neuromosaic.regions.store.RegionsFile.image` of a partition on disk) on ``ax`` (a new
+    figure if None), titled with its ``count``; returns the ``AxesImage``."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    s0, s1, t0, t1 = extent
+    art = ax.imshow(image, extent=(s0, s1, t0, t1), origin="upper", interpolation="nearest")
+    ax.set_xlim(s0, s1)
+    ax.set_ylim(t0, t1)
+    ax.set_aspect("equal")
+    ax.set_title(f"{count:,} linear regions")
+    return art
+
+
 def _fan(regions, output: int):
     """Vertices `(m, 3)` (s, t, exact output) and triangles `(k, 3)` with each triangle's region."""
     grads, offsets = regions.affine

@@ -18,8 +18,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SpecError
+from ..tasks import client_threads, dask_submitter, ordered
 from .config import PaintConfig, config_range
 
 TILE = 512  # 768 KiB of RGB a tile: viewers' usual size, and 1/16 of the fused kernel's chunks
@@ -153,38 +152,15 @@ def tile_bytes(job: TileJob) -> bytes:
     return encode_tile(render_tile(job), job.tile)
 
 
-def ordered(jobs: Iterator, submit: Callable, depth: int) -> Iterator:
-    """The results of ``submit(job)`` for each job, in the jobs' order, with at most ``depth``
-    submitted and not yet yielded (a bounded window ahead of the consumer). Leaving early
-    cancels what is still pending."""
-    pending: deque = deque()
-    try:
-        for job in jobs:
-            pending.append(submit(job))
-            if len(pending) >= depth:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
-
-
 def tile_stream(jobs: Iterator[TileJob], *, client=None, workers: int | None = None
                 ) -> Iterator[bytes]:
     """The encoded tiles of ``jobs`` in order: painted by ``workers`` local threads (default:
     one per core), or by the workers of a ``distributed.Client``; two tiles a thread are in
     flight (at most :data:`MAX_IN_FLIGHT`), so the writer never waits and memory stays bounded."""
     if client is not None:
-        threads = sum(client.nthreads().values()) or 1
-        run = uuid.uuid4().hex[:8]
-        count = iter(range(1 << 62))
-
-        def submit(job: TileJob):
-            return client.submit(tile_bytes, job, key=f"neuromosaic-tile-{run}-{next(count)}",
-                                 pure=False)
-
-        yield from ordered(jobs, submit, min(MAX_IN_FLIGHT, 2 * threads))
+        submit = dask_submitter(client, tile_bytes, "tile")
+        yield from ordered(((job,) for job in jobs), submit,
+                           min(MAX_IN_FLIGHT, 2 * client_threads(client)))
         return
     threads = max(1, workers or os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="poster") as pool:

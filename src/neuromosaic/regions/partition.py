@@ -1,7 +1,8 @@
 """``linear_regions``: the exact partition of a plane rectangle by a network (the public entry point).
 
 It compiles the network (:mod:`.compile`), plans tiles (:mod:`.tiles`), cuts each one
-(:mod:`.cutter`) and joins them into a :class:`~.result.Regions`.
+(:mod:`.cutter`; in local processes or on a Dask cluster) and joins them into a
+:class:`~.result.Regions`, or streams them to a Parquet file (:mod:`.stream`).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def resolve_plane(domain, plane) -> Plane:
 def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions: int | None = None,
                    progress: Callable[[int, int, int], None] | None = None,
                    tiles: tuple[int, int] | None = None, workers: int | None = None,
-                   input_shape: tuple[int, ...] | None = None, backend: str = "auto"):
+                   input_shape: tuple[int, ...] | None = None, backend: str = "auto",
+                   client=None, out=None):
     """The exact linear regions of a piecewise-linear network over a rectangle of a plane.
 
     Arguments:
@@ -80,8 +82,19 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
             tests compare it with; the same partition, the faces in another order) or ``"auto"``
             (the default: NumPy for a program of at most 32 units, which it cuts in a few ms,
             less than a fresh process takes to load the kernel; the kernel otherwise).
+        client: a ``dask.distributed.Client``: the tiles are cut on its workers (each needs
+            neuromosaic; the program is sent to each once) and ``workers`` is ignored; the
+            default tiles are then planned for the cluster's threads. Nothing else changes: the
+            same tiles give the same partition.
+        out: a ``.parquet`` path: stream the partition to that file, one row per region, as the
+            tiles finish (:mod:`.stream`): memory holds a few tiles' rows and the faces on tile
+            borders, never the partition, and no estimate of the result's size is checked
+            against the free memory. Returns a lazy :class:`~neuromosaic.regions.store.RegionsFile`
+            (``Regions.open(out)`` reopens it) instead of a ``Regions``. Needs pyarrow
+            (``neuromosaic[sweep]``).
 
-    Returns a :class:`~neuromosaic.regions.result.Regions`. All arithmetic is float64, in
+    Returns a :class:`~neuromosaic.regions.result.Regions` (a
+    :class:`~neuromosaic.regions.store.RegionsFile` with ``out``). All arithmetic is float64, in
     coordinates normalised to the rectangle (:mod:`.frame`: any size or position is cut as
     [-1, 1]² is); the results are in the plane's coordinates.
     """
@@ -89,25 +102,39 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
     check_backend(backend)
     program = compile_net(net, plane.in_dim, input_shape=input_shape)
     return cut_program(net, program, plane, max_regions=max_regions, progress=progress,
-                       tiles=tiles, workers=workers, backend=backend)
+                       tiles=tiles, workers=workers, backend=backend, client=client, out=out)
 
 
 def cut_program(net, program, plane: Plane, *, max_regions=None, progress=None, tiles=None,
-                workers=None, backend: str = "auto"):
+                workers=None, backend: str = "auto", client=None, out=None):
     """:func:`linear_regions` of a compiled ``program`` (``net`` is what the result keeps for
     its checks)."""
     from .result import Regions
 
     if max_regions is not None and (not isinstance(max_regions, (int, np.integer)) or max_regions < 1):
         raise SpecError(f"max_regions must be a positive integer, got {max_regions!r}")
+    if out is not None:
+        from .stream import check_out
+
+        out = check_out(out)
+    if client is not None:
+        from .stream import check_client
+
+        check_client(client)
     frame = Frame.of(plane.extent)
     cut = normalise(program, plane, frame)  # the cut runs over [-1, 1]² (see .frame)
     A, c = cut.A, cut.c
     workers = _workers() if workers is None else max(1, int(workers))
+    if client is not None:
+        from ..tasks import client_threads
+
+        threads = client_threads(client)  # what the default tiles are planned for
+    else:
+        threads = workers
     progress = _adapt_progress(progress)
     start = time.perf_counter()
     if tiles is None:
-        rects = plan_tiles(cut.program, A, c, UNIT, workers)
+        rects = plan_tiles(cut.program, A, c, UNIT, threads, in_memory=out is None)
     else:
         nx, ny = (int(v) for v in tiles)
         if nx < 1 or ny < 1:
@@ -116,8 +143,16 @@ def cut_program(net, program, plane: Plane, *, max_regions=None, progress=None, 
     # tiles in worker processes limit BLAS to one thread each (see tiles.one_blas_thread); in
     # this process the matrix products may use every core
     backend = resolve_backend(backend, cut.program)
+    if out is not None:
+        from .stream import stream_regions
+
+        result = stream_regions(out, net, program, plane, cut, frame, rects, client=client,
+                                workers=min(workers, len(rects)), backend=backend,
+                                max_regions=max_regions, progress=progress)
+        result.seconds = time.perf_counter() - start
+        return result
     parts = run_tiles(cut.program, A, c, rects, backend=backend, max_regions=max_regions,
-                      progress=progress, workers=min(workers, len(rects)))
+                      progress=progress, workers=min(workers, len(rects)), client=client)
     regions = Regions.from_tiles(net, program, plane, parts, frame=frame, cut=cut)
     if max_regions is not None and regions.count > max_regions:
         raise field_error(TooLargeError, "max_regions", f"more than {max_regions:,} regions "

@@ -20,7 +20,6 @@ from .patterns import group_rows
 from .program import MaxGroups
 from .scales import CUT_EPS, EPS
 
-
 #: a region whose largest face is thinner than this (cut coordinates: the square is 2 wide) gets
 #: its affine map from its pattern, not from a fit to the face's vertices
 REFIT_WIDTH = 1e-6

@@ -1,4 +1,4 @@
-"""Tiles: cut a plane rectangle as several sub-rectangles, in worker processes.
+"""Tiles: cut a plane rectangle as several sub-rectangles, in worker processes or on a Dask cluster.
 
 Tiles bound the memory (each worker holds one tile's mesh at a time) and use every core without
 nested thread pools (each worker limits BLAS to one thread). A region cut by a tile border appears
@@ -10,11 +10,13 @@ intersection of half-planes), the pieces with equal patterns are one region, and
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from ..memory import check_fits
+from ..tasks import client_threads, dask_submitter, ordered
 from .cutter import Cutter, load_kernel
 from .program import Program, is_cutting
 
@@ -61,16 +63,22 @@ class _Density:
         return float((k + 1) * (m + 1))
 
 
-def plan_tiles(program: Program, A, c, rect, workers: int) -> list[tuple[float, float, float, float]]:
+def plan_tiles(program: Program, A, c, rect, workers: int, *, in_memory: bool = True
+               ) -> list[tuple[float, float, float, float]]:
     """Cut ``rect`` into tiles whose estimated vertex state stays near ``TILE_STATE_BYTES``: a
     quadtree, since regions crowd where the hyperplanes do (near the origin for random nets).
-    Returns the tiles, the most crowded first (so that the workers finish together)."""
+    Returns the tiles, the most crowded first (so that the workers finish together).
+
+    ``in_memory``: the joined result will be held in this process, so its estimated size is
+    checked against the free memory first (``TooLargeError``); a partition streamed to disk
+    (:mod:`.stream`) holds one tile's rows at a time and skips that check."""
     if not any(is_cutting(s) for s in program.steps) or program.cut_units <= ONE_TILE_UNITS:
         return [rect]
     density = _Density(program, A, c, rect)
     est = density.estimate(rect)
-    check_fits(f"about {est:,.0f} regions (estimated from a 65 × 65 grid of patterns)",
-               int(est * RESULT_BYTES_PER_REGION), share=2)
+    if in_memory:
+        check_fits(f"about {est:,.0f} regions (estimated from a 65 × 65 grid of patterns)",
+                   int(est * RESULT_BYTES_PER_REGION), share=2)
     per_region = program.state_width() * 8 * 2.5  # bytes of vertex state per region
     if est * per_region <= SINGLE_TILE_STATE_BYTES:
         return [rect]
@@ -124,9 +132,19 @@ def _run_tile(args):
 
 
 def run_tiles(program: Program, A, c, rects, *, backend: str = "numba", max_regions=None,
-              progress: Callable | None = None, workers: int = 1) -> list[dict]:
-    """Cut each tile (in ``workers`` processes when more than one tile); results in tile order."""
+              progress: Callable | None = None, workers: int = 1, client=None) -> list[dict]:
+    """Cut each tile (in ``workers`` processes when more than one tile, or on the workers of a
+    ``distributed.Client``); results in tile order. On a cluster ``progress`` is called once a
+    tile, as each one arrives."""
     n_steps = len(program.steps)
+    if client is not None:
+        out = []
+        args = [(A, c, r, backend, max_regions, None) for r in rects]
+        for part in tile_tasks(cut_tile, program, args, client=client, backend=backend):
+            out.append(part)
+            if progress is not None:
+                progress(len(out) * n_steps, len(rects) * n_steps, sum(len(p["F"]) for p in out))
+        return out
     if len(rects) == 1 or workers == 1:
         out = []
         for i, r in enumerate(rects):
@@ -162,6 +180,42 @@ def run_tiles(program: Program, A, c, rects, *, backend: str = "numba", max_regi
             if pending:
                 jobs[next(iter(pending))].wait(0.05)
     return results
+
+
+def tile_tasks(task: Callable, program: Program, args: list[tuple], *, client=None, workers: int = 1,
+               backend: str = "numba") -> Iterator:
+    """``task(program, *a)`` for each ``a`` of ``args``, yielded in order, with BLAS on one thread:
+    on the workers of a ``distributed.Client`` (the program sent to each once), in ``workers``
+    forked local processes, or in this process (one worker, or one job). Two jobs a worker are
+    in flight ahead of the consumer, so finished results wait in memory a few at a time."""
+    if client is not None or (workers > 1 and len(args) > 1):
+        # the torch module a program keeps for the checks stays here; workers need the steps only
+        program = dataclasses.replace(program, reference=None)
+    if client is not None:
+        shipped = client.scatter(program, broadcast=True, hash=False)
+        submit = dask_submitter(client, _one_thread, "regions")
+        yield from ordered(((task, shipped, *a) for a in args), submit, 2 * client_threads(client))
+        return
+    if workers <= 1 or len(args) <= 1:
+        for a in args:
+            yield task(program, *a)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if backend == "numba":
+        load_kernel()  # once, here, not in every forked worker
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        try:
+            yield from ordered(((task, program, *a) for a in args),
+                               lambda job: pool.submit(_one_thread, *job), 2 * workers)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _one_thread(task: Callable, *args):
+    with one_blas_thread():
+        return task(*args)
 
 
 def cut_tile(program, A, c, rect, backend, max_regions, cb) -> dict:
