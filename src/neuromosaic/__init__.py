@@ -25,6 +25,7 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "linear_regions": (".regions.partition", "linear_regions"),
     "regions_on_segment": (".regions.segment", "regions_on_segment"),
     "Regions": (".regions.result", "Regions"),
+    "AffinePieces": (".regions.merge", "AffinePieces"),
     "decision_regions": (".regions.decision", "decision_regions"),
     "DecisionRegions": (".regions.decision", "DecisionRegions"),
     "fit": (".fitting.train", "fit"),
@@ -69,6 +70,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .painting.render import paint  # noqa: F401
     from .plane import Plane  # noqa: F401
     from .regions.decision import DecisionRegions, decision_regions  # noqa: F401
+    from .regions.merge import AffinePieces  # noqa: F401
     from .regions.partition import linear_regions  # noqa: F401
     from .regions.result import Regions  # noqa: F401
     from .regions.segment import regions_on_segment  # noqa: F401

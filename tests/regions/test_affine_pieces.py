@@ -2,10 +2,13 @@
 with one affine map)."""
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
 import neuromosaic as nm
+from neuromosaic.cli.app import main
+from neuromosaic.io.nets import save
 
 
 def test_a_unit_nothing_reads_splits_regions_but_not_pieces():
@@ -58,3 +61,31 @@ def test_exact_pieces_agree_with_float_pieces_and_with_a_hand_count():
     exact, n_exact = reg.affine_pieces(exact=True)
     approx, n_approx = reg.affine_pieces()
     assert n_exact == n_approx and (exact == approx).all()
+
+
+def test_merge_affine_option_and_cli(tmp_path, capsys):
+    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        net[0].bias.zero_()
+        net[2].weight.copy_(torch.tensor([[2.0, 0.0]]))
+        net[2].bias.zero_()
+    pieces = nm.linear_regions(net, domain=(-1, 1, -1, 1), merge="affine")
+    assert isinstance(pieces, nm.AffinePieces) and pieces.count == 2 and pieces.regions.count == 4
+    assert np.allclose(pieces.areas, [2.0, 2.0])
+    g, _ = pieces.affine
+    assert sorted(g[:, 0, 0].tolist()) == [0.0, 2.0]  # the x > 0 half reads 2x, the other 0
+    assert sum(len(p) for p in pieces.polygons) == 4
+    with pytest.raises(nm.NeuromosaicError, match="merge must be"):
+        nm.linear_regions(net, domain=(-1, 1, -1, 1), merge="maps")
+    path = tmp_path / "net.safetensors"
+    save(path, net)
+    code = main(["regions", "--weights", str(path), "--merge", "affine", "--verify", "--quiet",
+                 "-o", str(tmp_path / "p.png")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "2 affine pieces" in out and "in exact rationals" in out
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    code = main(["regions", "--widths", "4", "--merge", "maps"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "--merge must be pattern or affine" in err

@@ -59,6 +59,7 @@ def regions_cmd(
     per_epoch: Annotated[bool, typer.Option("--per-epoch", help="With --dataset: also count the regions on the plane after every epoch.")] = False,
     quiet: opt.Quiet = False,
     arch: opt.Arch = None,
+    merge: Annotated[str, typer.Option("--merge", help="pattern: count activation regions | affine: also count affine pieces (neighbours with equal maps joined; exactly with --verify).")] = "pattern",
     dask: stream.Dask = None,
     parquet: stream.Parquet = None,
 ) -> None:
@@ -103,10 +104,13 @@ def regions_cmd(
 
         check_writable(plot3d)
     opt.check_json_path(json_path)
+    if merge not in ("pattern", "affine"):
+        raise SpecError(f"--merge must be pattern or affine, got {merge!r}")
     stream.check_options(dask, parquet, **{"--json": json_path is not None, "--plot3d": plot3d is not None,
                                            "--surface": surface is not None, "--check": check,
                                            "--verify": verify, "--boundary": boundary,
-                                           "--color-by": color_by != "pattern"})
+                                           "--color-by": color_by != "pattern",
+                                           "--merge affine": merge != "pattern"})
     spec = None
     if hidden is not None:
         from ..spec import NetSpec
@@ -158,8 +162,17 @@ def regions_cmd(
                                   failures=rep.failures)
         if not rep.ok:
             raise InputError("verify failed: " + (rep.failures[0] if rep.failures else "see above"))
+    pieces = None
+    if merge == "affine":
+        from ..regions.merge import AffinePieces
+
+        pieces = AffinePieces(regions, exact=verify)
+        print(f"{pieces.count:,} affine pieces (neighbouring regions with equal maps joined, "
+              f"{'in exact rationals' if verify else 'to 1e-12 relative'})")
+        if data is not None:
+            data["affine_pieces"] = dict(count=pieces.count, exact=verify, labels=pieces.labels.tolist())
     _write_pictures(regions, output, surface, plot3d, color_by=color_by, boundary=boundary,
-                    edges=edges, dpi=dpi, quiet=quiet)
+                    edges=edges, dpi=dpi, quiet=quiet, pieces=pieces)
     if data is not None:
         from ..theory.bounds import bounds_dict, bounds_table
 
@@ -210,7 +223,8 @@ def _dataset(name, through, model, epochs, seed, output, json_path, per_epoch, m
                    quiet=quiet)
 
 
-def _write_pictures(regions, output, surface, plot3d, *, color_by, boundary, edges, dpi, quiet):
+def _write_pictures(regions, output, surface, plot3d, *, color_by, boundary, edges, dpi, quiet,
+                    pieces=None):
     if output is not None or surface is not None:
         import matplotlib
 
@@ -220,7 +234,11 @@ def _write_pictures(regions, output, surface, plot3d, *, color_by, boundary, edg
         from ..io.figures import save_figure
     if output is not None:
         fig = Figure(figsize=(7, 7))
-        regions.plot(ax=fig.add_subplot(), color_by=color_by, boundary=boundary, edges=edges)
+        ax = fig.add_subplot()
+        if pieces is not None:
+            pieces.plot(ax=ax, boundary=boundary, edges=edges)
+        else:
+            regions.plot(ax=ax, color_by=color_by, boundary=boundary, edges=edges)
         save_figure(fig, output, dpi=dpi, palette=False, tight=True)
         opt.wrote(output, quiet=quiet)
     if surface is not None:

@@ -31,10 +31,16 @@ def pattern_colors(patterns: np.ndarray) -> np.ndarray:
     return rgb / 255.0
 
 
-def region_colors(regions, color_by: str = "pattern", output: int = 0, cmap: str = "viridis") -> np.ndarray:
-    """RGBA or RGB colours `(count, 3|4)` of the regions."""
+def region_colors(regions, color_by: str = "pattern", output: int = 0, cmap: str = "viridis",
+                  pieces=None) -> np.ndarray:
+    """RGBA or RGB colours `(count, 3|4)` of the regions (``pieces``: an
+    :class:`~neuromosaic.regions.merge.AffinePieces`: each piece in the colour of its first
+    region's pattern)."""
     import matplotlib as mpl
 
+    if pieces is not None:
+        first = np.unique(pieces.labels, return_index=True)[1]
+        return pattern_colors(regions.patterns[first])[pieces.labels]
     if color_by not in COLOR_BY:
         from ..errors import SpecError
 
@@ -57,7 +63,7 @@ def region_colors(regions, color_by: str = "pattern", output: int = 0, cmap: str
 
 def plot_regions(regions, ax=None, color_by: str = "pattern", edges: bool = True, boundary: bool = False,
                  *, output: int = 0, edge_color: str = "black", linewidth: float | None = None,
-                 boundary_color: str = "red"):
+                 boundary_color: str = "red", pieces=None):
     """Draw the partition as ONE ``PolyCollection`` on ``ax`` (a new figure if None).
 
     Arguments:
@@ -65,6 +71,8 @@ def plot_regions(regions, ax=None, color_by: str = "pattern", edges: bool = True
             of output ``output`` at an interior point) or ``gradient`` (hue: direction of the
             output's gradient, brightness: its size).
         edges: draw the region edges; ``boundary``: overlay the zero level set of ``output``.
+        pieces: an :class:`~neuromosaic.regions.merge.AffinePieces` of ``regions``: each affine
+            piece in one colour (``color_by`` is then not used).
     Returns the ``PolyCollection``.
     """
     import matplotlib.pyplot as plt
@@ -74,7 +82,7 @@ def plot_regions(regions, ax=None, color_by: str = "pattern", edges: bool = True
         _, ax = plt.subplots(figsize=(6, 6))
     n = regions.count
     lw = linewidth if linewidth is not None else (0.4 if n < 2000 else 0.15 if n < 50000 else 0.05)
-    coll = PolyCollection(regions.polygons, facecolors=region_colors(regions, color_by, output),
+    coll = PolyCollection(regions.polygons, facecolors=region_colors(regions, color_by, output, pieces=pieces),
                           edgecolors=edge_color if edges else "face", linewidths=lw if edges else 0.0)
     ax.add_collection(coll)
     if boundary:
@@ -84,7 +92,8 @@ def plot_regions(regions, ax=None, color_by: str = "pattern", edges: bool = True
     ax.set_xlim(s0, s1)
     ax.set_ylim(t0, t1)
     ax.set_aspect("equal")
-    ax.set_title(f"{n:,} linear regions")
+    ax.set_title(f"{pieces.count:,} affine pieces ({n:,} activation regions)" if pieces is not None
+                 else f"{n:,} linear regions")
     return coll
 
 

@@ -8,6 +8,8 @@ flips where nothing downstream reads it, a dead path); some papers count those a
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 AFFINE_RTOL = 1e-12
@@ -55,6 +57,57 @@ def affine_pieces(regions, rtol: float = AFFINE_RTOL, *, exact: bool = False) ->
             order[lab] = len(first)
             first.append(lab)
     return order[labels], len(first)
+
+
+class AffinePieces:
+    """A partition counted the other way: connected unions of neighbouring regions whose affine
+    maps are equal (``linear_regions(..., merge="affine")``).
+
+    Attributes:
+        regions: the :class:`~.result.Regions` (activation regions) it groups.
+        labels: `(regions.count,)` the piece of every region (0 … count − 1, in order of first
+            appearance).
+        count: the number of pieces.
+        exact: whether equal maps were decided in exact rationals (else to ``rtol`` relative).
+    """
+
+    def __init__(self, regions, *, exact: bool = False, rtol: float = AFFINE_RTOL):
+        self.regions, self.exact, self.rtol = regions, exact, rtol
+        self.labels, self.count = affine_pieces(regions, rtol, exact=exact)
+
+    @cached_property
+    def areas(self) -> np.ndarray:
+        """`(count,)` the pieces' areas (plane units)."""
+        return np.bincount(self.labels, weights=self.regions.areas, minlength=self.count)
+
+    @cached_property
+    def affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(grads, offsets)`` of every piece (its regions' common map), as :attr:`.Regions.affine`."""
+        first = np.unique(self.labels, return_index=True)[1]
+        g, o = self.regions.affine
+        return g[first], o[first]
+
+    def members(self, piece: int) -> np.ndarray:
+        """The regions of ``piece``."""
+        return np.flatnonzero(self.labels == piece)
+
+    @property
+    def polygons(self) -> list[list[np.ndarray]]:
+        """Every piece's convex parts (its regions' polygons)."""
+        out: list[list[np.ndarray]] = [[] for _ in range(self.count)]
+        for poly, lab in zip(self.regions.polygons, self.labels.tolist(), strict=True):
+            out[lab].append(poly)
+        return out
+
+    def plot(self, ax=None, **kw):
+        """Draw the regions, each piece in one colour (see :func:`.figures.regions.plot_regions`)."""
+        from ..figures.regions import plot_regions
+
+        return plot_regions(self.regions, ax=ax, pieces=self, **kw)
+
+    def __repr__(self) -> str:
+        how = "exact rationals" if self.exact else f"rtol {self.rtol:g}"
+        return f"AffinePieces(count={self.count:,}, regions={self.regions.count:,}, {how})"
 
 
 def _exactly_equal(regions, pairs: np.ndarray) -> np.ndarray:

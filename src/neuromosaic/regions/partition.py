@@ -61,7 +61,7 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
                    progress: Callable[[int, int, int], None] | None = None,
                    tiles: tuple[int, int] | None = None, workers: int | None = None,
                    input_shape: tuple[int, ...] | None = None, backend: str = "auto",
-                   client=None, out=None):
+                   client=None, out=None, merge: str = "pattern"):
     """The exact linear regions of a piecewise-linear network over a rectangle of a plane.
 
     Arguments:
@@ -92,17 +92,33 @@ def linear_regions(net, domain=None, plane: Plane | None = None, *, max_regions:
             against the free memory. Returns a lazy :class:`~neuromosaic.regions.store.RegionsFile`
             (``Regions.open(out)`` reopens it) instead of a ``Regions``. Needs pyarrow
             (``neuromosaic[sweep]``).
+        merge: ``"pattern"`` (the default: a region is a maximal connected set with one
+            activation pattern) or ``"affine"``: connected unions of neighbouring regions whose
+            affine maps are equal (to 1e-12 relative; ``Regions.affine_pieces(exact=True)`` decides
+            them in exact rationals), the count some papers give; returns an
+            :class:`~neuromosaic.regions.merge.AffinePieces` over the regions.
 
     Returns a :class:`~neuromosaic.regions.result.Regions` (a
-    :class:`~neuromosaic.regions.store.RegionsFile` with ``out``). All arithmetic is float64, in
-    coordinates normalised to the rectangle (:mod:`.frame`: any size or position is cut as
-    [-1, 1]² is); the results are in the plane's coordinates.
+    :class:`~neuromosaic.regions.store.RegionsFile` with ``out``; an
+    :class:`~neuromosaic.regions.merge.AffinePieces` with ``merge="affine"``). All arithmetic is
+    float64, in coordinates normalised to the rectangle (:mod:`.frame`: any size or position is
+    cut as [-1, 1]² is); the results are in the plane's coordinates.
     """
     plane = resolve_plane(domain, plane)
     check_backend(backend)
+    if merge not in ("pattern", "affine"):
+        raise SpecError(f"merge must be 'pattern' or 'affine', got {merge!r}")
+    if merge == "affine" and out is not None:
+        raise SpecError("merge='affine' needs the partition in memory; drop out= (or merge the "
+                        "streamed file's regions yourself)")
     program = compile_net(net, plane.in_dim, input_shape=input_shape)
-    return cut_program(net, program, plane, max_regions=max_regions, progress=progress,
-                       tiles=tiles, workers=workers, backend=backend, client=client, out=out)
+    regions = cut_program(net, program, plane, max_regions=max_regions, progress=progress,
+                          tiles=tiles, workers=workers, backend=backend, client=client, out=out)
+    if merge == "affine":
+        from .merge import AffinePieces
+
+        return AffinePieces(regions)
+    return regions
 
 
 def cut_program(net, program, plane: Plane, *, max_regions=None, progress=None, tiles=None,
