@@ -162,3 +162,18 @@ def _without(reg, region: int):
     return Regions(reg.net, reg.program, reg.plane, reg._P, reg._Y, reg._F[keep], reg._deg[keep],
                    reg.patterns[reg._face_region[keep]], reg._face_tile[keep], reg._rects,
                    frame=reg.frame, cut=reg.cut)
+
+
+def test_max_pool_after_relu_ties_are_decided_exactly():
+    # a max pool over ReLU units ties wherever its units are all off (every piece identically 0);
+    # across an edge the tie breaks to the unit turning on: the exact path reads that (it once
+    # flipped only the unit and reported a region missing)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 1)).double()
+    g = np.random.default_rng(1)
+    reg = nm.linear_regions(net, plane=nm.Plane.through(*g.normal(size=(3, 36))), input_shape=(1, 6, 6))
+    rep = reg.verify()
+    assert rep.ok, rep.failures
+    assert rep.fell_back > 0 and reg.count > 20
+    ref = verify(reg, exact=True)
+    assert ref.ok and ref.area_sum == rep.area_sum

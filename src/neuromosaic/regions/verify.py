@@ -597,7 +597,8 @@ def _exact_chain(ctx: _Context, codes: list | None, decide=None):
                         d = za - z[gj]
                         if not any(d) and j < win[g]:
                             d = np.array([0, 0, -1], dtype=object)  # a tie goes to the first piece
-                        cons.append(d if any(d) else np.array([0, 0, 1], dtype=object))
+                        # an exact tie stays (0, 0, 0): identically zero, it may break across an edge
+                        cons.append(d)
             used.append(win)
             ci += 1
             sel = groups[np.arange(n_out), win]
