@@ -184,7 +184,7 @@ def _check_vertices(reg, program, steps, vertex_x, face_codes, tols) -> int:
     on the face's side of each breakpoint, and every max unit's stored piece on top, within
     ``tols`` (one per cutting step). Returns the number of vertices where more hyperplanes (and
     sides of the square) meet within the tolerances than the two of general position: exact
-    coincidences of a degenerate net, or features finer than float64 resolves (``verify_exact``
+    coincidences of a degenerate net, or features finer than float64 resolves (``verify``
     tells which)."""
     layout = reg.layout
     P = reg.cut_mesh.P

@@ -308,7 +308,7 @@ class Regions:
         the output the stored affine map (``rtol`` of the output's scale), with the compiled
         program and with the torch module. The summary also counts ``near_coincident`` vertices
         (more hyperplanes meeting within the tolerance than general position allows: a degenerate
-        net, or features at float64's resolution; :func:`.verify.verify_exact` decides).
+        net, or features at float64's resolution; :meth:`verify` decides).
         """
         from .check import check_regions
 
