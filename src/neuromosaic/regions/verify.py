@@ -294,7 +294,7 @@ def _runs(rows: np.ndarray, end: int) -> np.ndarray:
     return np.cumsum(starts) - 1
 
 
-def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
+def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=None):
     """The constraints, shared per pattern prefix: ``(Pv, Pr, gidx, noff, cnt)`` as
     :func:`.verify_kernel.certify_regions` reads them; the output maps `(Rc, 3, out)` and their
     bounds; and a mask of regions whose pattern asks for ``z > c`` of a unit identically ``c``
@@ -304,7 +304,14 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
     ``q_s``, ``q_t`` and 1, so an affine step is one product ``(G * 3, d_in) @ M.T``. The maps are
     computed once per pattern prefix: regions with equal patterns up to a cutting step share
     everything before it (consecutive rows; sort the rows by pattern to share most). Without
-    ``bounds``, only the maps (the bounds are zeros, and there are no constraints)."""
+    ``bounds``, only the maps (the bounds are zeros, and there are no constraints).
+
+    The fourth item is a dict: ``infeasible`` `(Rc,)` (the pattern asks ``z > c`` of a unit
+    identically ``c``, or a tie for a later piece), ``zero`` `(Rc,)` (some constraint is
+    identically zero: a dead unit, an exact tie) and ``zmask(idx)`` (which constraints, `(k, N)`).
+    ``decide(ci, z, rz, grp, codes)``: called at every cutting step ``ci`` before its bits are
+    used, with the step's input maps per group; it may rewrite ``codes[ci]`` and ``rows`` in place
+    (the pattern across an edge, :func:`_across`)."""
     Rc = len(rows)
     lay = ctx.layout
     codes = lay.codes(rows)
@@ -312,7 +319,9 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
     grp = np.zeros(Rc, np.int64)  # each region's group: the prefix so far
     X, Rr = ctx.V1.T[None].copy(), ctx.R1.T[None].copy()
     live = ctx.live1
-    bad = np.zeros(Rc, bool)  # a unit identically at a breakpoint: the floats cannot say across
+    infeasible = np.zeros(Rc, bool)
+    has_zero = np.zeros(Rc, bool)  # a constraint identically zero: it may change across an edge
+    zmasks: list = []
     # units identically 0 everywhere (a zero row and bias): they never cross, on either side
     gzero = ~ctx.V1.any(axis=1) & ~ctx.R1.any(axis=1)
     ci = 0
@@ -327,11 +336,13 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
         grp = new
         return first
 
-    def emit(cv, cr, zero_bad):
+    def emit(cv, cr, zero, infeasible_g):
         pools_v.append(cv)
         pools_r.append(cr)
         gcols.append(grp)
-        bad[:] |= zero_bad[grp]
+        zmasks.append(zero)
+        infeasible[:] |= infeasible_g[grp]
+        has_zero[:] |= zero.any(axis=1)[grp]
 
     def join(h, rest):
         return np.concatenate([h, rest], axis=2) if rest.shape[2] else h
@@ -358,13 +369,15 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
         elif isinstance(step, Elementwise):
             if step.kind == "identity":
                 continue
+            if decide is not None:
+                decide(ci, X[:, :, :live], Rr[:, :, :live], grp, codes)
             first = regroup()
             G = X.shape[0]
             bits = codes[ci][first]  # (G, live, m)
             ci += 1
             z, rz = X[:, :, :live], Rr[:, :, :live]
-            cv, cr = [], []
-            zero_bad = np.zeros(G, bool)
+            cv, cr, zs = [], [], []
+            inf_g = np.zeros(G, bool)
             for k, c in enumerate(step.breakpoints if bounds else ()):
                 b = bits[:, :, k]  # (G, live)
                 zc, rc = z.copy(), rz.copy()
@@ -373,12 +386,14 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
                     rc[:, 2] += U * np.abs(zc[:, 2])
                 zc *= np.where(b, 1.0, -1.0)[:, None, :]
                 zero = ~zc.any(axis=1) & ~rc.any(axis=1)  # (G, live)
-                zero_bad |= (zero & ~(gzero[None, :] & (c == 0))).any(axis=1)
+                inf_g |= (zero & b).any(axis=1)
                 zc.transpose(0, 2, 1)[zero] = (0.0, 0.0, 1.0)
+                zs.append(zero & ~(gzero[None, :] & (c == 0)))  # a unit 0 everywhere never turns
                 cv.append(zc)
                 cr.append(rc)
             if bounds:
-                emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
+                emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1),
+                     np.stack(zs, axis=2).reshape(G, -1), inf_g)
             on = bits[:, None, :, 0]
             if step.kind == "relu":
                 zn, rn = z * on, rz * on
@@ -395,6 +410,8 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
                 zn[:, 2] += np.where(~b0, step.lo, 0.0) + np.where(b1, step.hi, 0.0)
             X, Rr = join(zn, X[:, :, live:]), join(rn, Rr[:, :, live:])
         elif isinstance(step, MaxGroups):
+            if decide is not None:
+                decide(ci, X[:, :, :live], Rr[:, :, :live], grp, codes)
             first = regroup()
             G = X.shape[0]
             A = codes[ci][first]  # (G, n_out) winners
@@ -404,22 +421,24 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
             z, rz = X[:, :, :live], Rr[:, :, :live]
             sel = groups[np.arange(n_out)[None, :], A][:, None, :]  # (G, 1, n_out)
             zo, ro = np.take_along_axis(z, sel, axis=2), np.take_along_axis(rz, sel, axis=2)
-            cv, cr = [], []
-            zero_bad = np.zeros(G, bool)
+            cv, cr, zs = [], [], []
+            inf_g = np.zeros(G, bool)
             for j in range(k if bounds else 0):
                 gj = np.maximum(groups[:, j], 0)
                 d = zo - z[:, :, gj]
                 rd = (ro + rz[:, :, gj] + U * np.abs(d)) * (1 + 4 * U)
                 same = (A == j) | (groups[:, j] < 0)[None, :]  # (G, n_out)
-                zero = ~same & ~d.any(axis=1) & ~rd.any(axis=1)
-                zero_bad |= zero.any(axis=1)  # an exact tie: the exact path decides
+                zero = ~same & ~d.any(axis=1) & ~rd.any(axis=1)  # an exact tie
+                inf_g |= (zero & (j < A)).any(axis=1)  # a tie goes to the first piece
+                zs.append(zero)
                 const = same | zero
                 d.transpose(0, 2, 1)[const] = (0.0, 0.0, 1.0)
                 rd.transpose(0, 2, 1)[const] = 0.0
                 cv.append(d)
                 cr.append(rd)
             if bounds:
-                emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1), zero_bad)
+                emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1),
+                     np.stack(zs, axis=2).reshape(G, -1), inf_g)
             X, Rr = join(zo, X[:, :, live:]), join(ro, Rr[:, :, live:])
             live = n_out
         elif isinstance(step, Push):
@@ -436,7 +455,7 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
         if not isinstance(step, Elementwise):
             gzero = np.zeros(live, bool)
     if not bounds:
-        return None, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], bad
+        return None, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], {}
     cnt = np.array([p.shape[2] for p in pools_v], dtype=np.int64)
     W = int(cnt.max()) if len(cnt) else 1
     rows_per = [p.shape[0] for p in pools_v]
@@ -449,7 +468,12 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True):
     gidx = (np.stack(gcols, axis=1) + base[:-1]) if gcols else np.zeros((Rc, 0), np.int64)
     noff = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64)
     cons = (Pv, Pr, np.ascontiguousarray(gidx, dtype=np.int64), noff, cnt)
-    return cons, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], bad
+
+    def zmask(idx):
+        return np.concatenate([zm[gc[idx]] for zm, gc in zip(zmasks, gcols, strict=True)], axis=1)
+
+    flags = dict(infeasible=infeasible, zero=has_zero, zmask=zmask)
+    return cons, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], flags
 
 
 def _block_size(ctx: _Context) -> int:
@@ -466,6 +490,74 @@ def _padded_polygons(polys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     for i, p in enumerate(polys):
         out[i, :len(p)] = p
     return out, k
+
+
+def _across(ctx: _Context, rows: np.ndarray, masks: np.ndarray, normals: np.ndarray):
+    """The patterns across edges, in float64 with bounds: ``rows`` `(P, nbytes)` the regions'
+    patterns, ``masks`` `(P, N)` the constraints zero on the edge (the edge's own, and those
+    identically zero on the region), ``normals`` `(P, 2)` outward normals. Returns the patterns
+    across and which were decided.
+
+    On the edge every masked constraint's map *across* vanishes (the network is continuous, and
+    it is zero there from the region's side), so its sign across is the sign of its derivative
+    outwards; a max unit's winner across is the piece, among those tied on the edge, whose value
+    grows fastest (identical maps: the first). Every other constraint keeps its sign. A
+    derivative within its bound (and not exactly zero) leaves the edge undecided."""
+    out, ok = rows.copy(), np.ones(len(rows), bool)
+    block = _block_size(ctx)
+    for lo in range(0, len(rows), block):
+        sl = slice(lo, lo + block)
+        out[sl], ok[sl] = _across_block(ctx, rows[sl].copy(), masks[sl], normals[sl])
+    return out, ok
+
+
+def _across_block(ctx: _Context, rows: np.ndarray, masks: np.ndarray, normals: np.ndarray):
+    lay = ctx.layout
+    P = len(rows)
+    ok = np.ones(P, bool)
+    offs = np.cumsum([0] + [s["units"] * s["per_unit"] for s in lay.steps])
+    nx, ny = np.abs(normals[:, :1]), np.abs(normals[:, 1:])
+
+    def decide(ci, z, rz, grp, codes):
+        s = lay.steps[ci]
+        m = masks[:, offs[ci]:offs[ci + 1]]
+        if not m.any():
+            return
+        zr, rr = z[grp], rz[grp]  # (P, 3, live): every row's maps
+        d = zr[:, 0] * normals[:, :1] + zr[:, 1] * normals[:, 1:]  # (P, live)
+        b = ((rr[:, 0] * nx + rr[:, 1] * ny) + 2 * U * (np.abs(zr[:, 0]) * nx + np.abs(zr[:, 1]) * ny)) \
+            * (1 + 8 * U) + TINY
+        flat = ~zr[:, :2].any(axis=1) & ~rr[:, :2].any(axis=1)  # exactly constant: 0 across
+        if s["kind"] == "bits":
+            i, u, k = np.nonzero(m.reshape(P, s["units"], s["per_unit"]))
+            up, down, zero = d[i, u] > b[i, u], d[i, u] < -b[i, u], flat[i, u]
+            ok[i[~(up | down | zero)]] = False
+            codes[ci][i, u, k] = up & ~zero
+            bits = codes[ci].reshape(P, -1).astype(np.uint8)
+            rows[:, s["offset"]:s["offset"] + s["nbytes"]] = np.packbits(bits, axis=1)
+            return
+        groups = ctx.program.steps[s["step"]].groups
+        mm = m.reshape(P, s["units"], s["per_unit"])
+        for g in np.flatnonzero(mm.any(axis=(0, 2))):
+            i = np.flatnonzero(mm[:, g].any(axis=1))
+            q = np.arange(len(i))
+            tied = mm[i, g].copy()
+            tied[q, codes[ci][i, g]] = True  # the region's winner, and the pieces tied with it
+            tied &= (groups[g] >= 0)[None, :]
+            piece = np.maximum(groups[g], 0)
+            D, B = d[i][:, piece], b[i][:, piece]  # (Q, k)
+            win = np.argmax(np.where(tied, D, -np.inf), axis=1)
+            Zp, Rp = zr[i][:, :, piece], rr[i][:, :, piece]  # (Q, 3, k)
+            exact = ~Rp.any(axis=1)
+            same = (Zp == Zp[q, :, win][:, :, None]).all(axis=1) & exact & exact[q, win][:, None]
+            same[q, win] = True
+            apart = (D[q, win] - B[q, win])[:, None] > D + B
+            ok[i[~(~tied | same | apart).all(axis=1)]] = False
+            codes[ci][i, g] = np.argmax(same & tied, axis=1)  # identical maps: the first piece
+        rows[:, s["offset"]:s["offset"] + s["nbytes"]] = codes[ci].astype(np.uint8)
+
+    _float_chain(ctx, rows, decide=decide)
+    return rows, ok
 
 
 def pattern_maps(regions, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -874,7 +966,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
         for lo in range(0, n, block):
             idx = perm[lo:lo + block]
             rows = patterns[idx]
-            cons, Yv, Yr, zero_bad = _float_chain(ctx, rows)
+            cons, Yv, Yr, flags = _float_chain(ctx, rows)
             poly, npoly = _padded_polygons([polys[i] for i in idx])
             Rc, K = len(rows), poly.shape[1]
             labels = np.full((Rc, K), -1, np.int64)
@@ -890,8 +982,38 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
             else:
                 for a in args:
                     vk.certify_regions(*a)
-            good = (status == vk.OK) & ~zero_bad & (not exact)
             decisions += int((nlab * (lay.N + 4)).sum())
+            good = (status == vk.OK) & ~flags["infeasible"] & (not exact)
+            # the pattern across every constraint edge must be in the partition: one unit flips,
+            # or (a constraint identically zero on the region) read from the maps across
+            col = np.arange(K)[None, :] < nlab[:, None]
+            ri = np.repeat(np.arange(Rc), col.sum(1))
+            li = labels[col]
+            pos = np.nonzero(col)[1]
+            keep = good[ri] & (li < lay.N)
+            ri, li, pos = ri[keep], li[keep], pos[keep]
+            tie = flags["zero"][ri]
+            across = lay.flip(rows[ri], li)
+            if tie.any():
+                t = np.flatnonzero(tie)
+                m = nlab[ri[t]]
+                w1 = verts[ri[t], pos[t], :2]  # edge i runs from vertex i - 1 to vertex i
+                w0 = verts[ri[t], (pos[t] - 1) % m, :2]
+                normals = np.stack([w1[:, 1] - w0[:, 1], w0[:, 0] - w1[:, 0]], axis=1)
+                masks = flags["zmask"](ri[t])
+                masks[np.arange(len(t)), li[t]] = True
+                across[t], decided = _across(ctx, rows[ri[t]], masks, normals)
+                unsure = np.unique(ri[t][~decided])
+                good[unsure] = False
+                keep = good[ri]
+                ri, li, across = ri[keep], li[keep], across[keep]
+            found = known(across)
+            decisions += len(li)
+            if not found.all():
+                missing += int((~found).sum())
+                for r, c in zip(ri[~found][:MAX_LISTED], li[~found][:MAX_LISTED], strict=False):
+                    fail(f"region {idx[r]}: across its edge on constraint {c} lies a pattern "
+                         "the partition lacks (a region is missing)")
             # maps: the reported within the exact's enclosure (plus MAP_RTOL)
             Yv_t, Yr_t = Yv.transpose(0, 2, 1), Yr.transpose(0, 2, 1)  # (Rc, out, 3)
             rep = np.concatenate([grads_rep[idx], offs_rep[idx][:, :, None]], axis=2)
@@ -911,23 +1033,6 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
                 dist = np.abs(regions.cut_areas[idx][good] - a_q)
                 area_err = max(area_err, float((dist + r_q).max()))
                 area_out = max(area_out, float((dist - r_q).max()))
-            # the pattern across every constraint edge must be in the partition
-            gi = np.flatnonzero(good)
-            if len(gi):
-                col = np.arange(K)[None, :] < nlab[gi, None]
-                lab = labels[gi]
-                ri = np.repeat(gi, col.sum(1))
-                li = lab[col]
-                inner = li < lay.N
-                ri, li = ri[inner], li[inner]
-                across = lay.flip(rows[ri], li)
-                found = known(across)
-                decisions += len(li)
-                if not found.all():
-                    missing += int((~found).sum())
-                    for r, c in zip(ri[~found][:MAX_LISTED], li[~found][:MAX_LISTED], strict=False):
-                        fail(f"region {idx[r]}: across its edge on constraint {c} lies a pattern "
-                             "the partition lacks (a region is missing)")
             undecided.extend(idx[~good].tolist())
         # the regions the floats could not decide: exact rationals
         for r in undecided:
