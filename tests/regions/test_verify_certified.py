@@ -175,6 +175,8 @@ def test_max_pool_after_relu_ties_are_decided_exactly():
     reg = nm.linear_regions(net, plane=nm.Plane.through(*g.normal(size=(3, 36))), input_shape=(1, 6, 6))
     rep = reg.verify()
     assert rep.ok, rep.failures
-    assert reg.count > 20 and rep.certified > 0  # ties read from the maps' derivatives in floats
+    # ties read from the maps' derivatives in floats; a winner's line repeated by its constraint
+    # against a dead piece is known for the same line: most regions stay in floats
+    assert reg.count > 20 and rep.certified > 0.8 * reg.count
     ref = verify(reg, exact=True)
     assert ref.ok and ref.area_sum == rep.area_sum

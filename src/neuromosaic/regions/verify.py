@@ -315,10 +315,14 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
     Rc = len(rows)
     lay = ctx.layout
     codes = lay.codes(rows)
-    pools_v, pools_r, gcols = [], [], []
+    pools_v, pools_r, gcols, pools_d = [], [], [], []
     grp = np.zeros(Rc, np.int64)  # each region's group: the prefix so far
     X, Rr = ctx.V1.T[None].copy(), ctx.R1.T[None].copy()
     live = ctx.live1
+    # src[g, u]: a constraint whose exact map is unit u's current map (a ReLU's output when on is
+    # its input), else -1: a max unit against a piece exactly 0 then has the same line as it
+    src = np.full((1, live), -1, np.int64)
+    coff = 0  # the first constraint index of the current cutting step
     infeasible = np.zeros(Rc, bool)
     has_zero = np.zeros(Rc, bool)  # a constraint identically zero: it may change across an edge
     zmasks: list = []
@@ -327,18 +331,21 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
     ci = 0
 
     def regroup():
-        nonlocal grp, X, Rr
+        nonlocal grp, X, Rr, src
         lo = lay.steps[ci]
         new = _runs(rows, lo["offset"] + lo["nbytes"])
         first = np.flatnonzero(np.r_[True, new[1:] != new[:-1]])
         parent = grp[first]
-        X, Rr = X[parent], Rr[parent]
+        X, Rr, src = X[parent], Rr[parent], src[parent]
         grp = new
         return first
 
-    def emit(cv, cr, zero, infeasible_g):
+    def emit(cv, cr, zero, infeasible_g, dup=None):
+        nonlocal coff
         pools_v.append(cv)
         pools_r.append(cr)
+        pools_d.append(np.full((cv.shape[0], cv.shape[2]), -1, np.int64) if dup is None else dup)
+        coff += cv.shape[2]
         gcols.append(grp)
         zmasks.append(zero)
         infeasible[:] |= infeasible_g[grp]
@@ -365,6 +372,7 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
             X, Rr = join(Z, X[:, :, live:]), join(B, Rr[:, :, live:])
             live = dout
             gzero = ~step.M.any(axis=1) & (step.c == 0)
+            src = np.full((X.shape[0], live), -1, np.int64)
             continue
         elif isinstance(step, Elementwise):
             if step.kind == "identity":
@@ -391,9 +399,17 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
                 zs.append(zero & ~(gzero[None, :] & (c == 0)))  # a unit 0 everywhere never turns
                 cv.append(zc)
                 cr.append(rc)
+            m_bp = len(step.breakpoints)
+            base = coff + np.arange(live) * m_bp  # each unit's first constraint
             if bounds:
                 emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1),
                      np.stack(zs, axis=2).reshape(G, -1), inf_g)
+            if step.kind in ("relu", "leaky"):
+                src = np.where(bits[:, :, 0], base[None, :], -1)
+            elif step.kind == "abs":
+                src = np.broadcast_to(base[None, :], (G, live)).copy()
+            else:
+                src = np.full((G, live), -1, np.int64)
             on = bits[:, None, :, 0]
             if step.kind == "relu":
                 zn, rn = z * on, rz * on
@@ -421,7 +437,8 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
             z, rz = X[:, :, :live], Rr[:, :, :live]
             sel = groups[np.arange(n_out)[None, :], A][:, None, :]  # (G, 1, n_out)
             zo, ro = np.take_along_axis(z, sel, axis=2), np.take_along_axis(rz, sel, axis=2)
-            cv, cr, zs = [], [], []
+            src_o = np.take_along_axis(src[:, :live], sel[:, 0], axis=1)  # (G, n_out)
+            cv, cr, zs, ds = [], [], [], []
             inf_g = np.zeros(G, bool)
             for j in range(k if bounds else 0):
                 gj = np.maximum(groups[:, j], 0)
@@ -431,6 +448,8 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
                 zero = ~same & ~d.any(axis=1) & ~rd.any(axis=1)  # an exact tie
                 inf_g |= (zero & (j < A)).any(axis=1)  # a tie goes to the first piece
                 zs.append(zero)
+                dead = ~z[:, :, gj].any(axis=1) & ~rz[:, :, gj].any(axis=1)  # piece j exactly 0
+                ds.append(np.where(~same & ~zero & dead, src_o, -1))
                 const = same | zero
                 d.transpose(0, 2, 1)[const] = (0.0, 0.0, 1.0)
                 rd.transpose(0, 2, 1)[const] = 0.0
@@ -438,7 +457,8 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
                 cr.append(rd)
             if bounds:
                 emit(np.stack(cv, axis=3).reshape(G, 3, -1), np.stack(cr, axis=3).reshape(G, 3, -1),
-                     np.stack(zs, axis=2).reshape(G, -1), inf_g)
+                     np.stack(zs, axis=2).reshape(G, -1), inf_g, np.stack(ds, axis=2).reshape(G, -1))
+            src = src_o
             X, Rr = join(zo, X[:, :, live:]), join(ro, Rr[:, :, live:])
             live = n_out
         elif isinstance(step, Push):
@@ -454,6 +474,8 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
             live += step.count
         if not isinstance(step, Elementwise):
             gzero = np.zeros(live, bool)
+        if not isinstance(step, (Elementwise, MaxGroups)):
+            src = np.full((X.shape[0], live), -1, np.int64)
     if not bounds:
         return None, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], {}
     cnt = np.array([p.shape[2] for p in pools_v], dtype=np.int64)
@@ -462,17 +484,25 @@ def _float_chain(ctx: _Context, rows: np.ndarray, bounds: bool = True, decide=No
     base = np.concatenate([[0], np.cumsum(rows_per)]).astype(np.int64)
     Pv = np.zeros((int(base[-1]), 3, W))
     Pr = np.zeros((int(base[-1]), 3, W))
-    for s, (pv, pr) in enumerate(zip(pools_v, pools_r, strict=True)):
+    Pd = np.full((int(base[-1]), W), -1, np.int64)
+    for s, (pv, pr, pd) in enumerate(zip(pools_v, pools_r, pools_d, strict=True)):
         Pv[base[s]:base[s + 1], :, :pv.shape[2]] = pv
         Pr[base[s]:base[s + 1], :, :pr.shape[2]] = pr
+        Pd[base[s]:base[s + 1], :pd.shape[1]] = pd
     gidx = (np.stack(gcols, axis=1) + base[:-1]) if gcols else np.zeros((Rc, 0), np.int64)
     noff = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int64)
-    cons = (Pv, Pr, np.ascontiguousarray(gidx, dtype=np.int64), noff, cnt)
+    cons = (Pv, Pr, Pd, np.ascontiguousarray(gidx, dtype=np.int64), noff, cnt)
 
     def zmask(idx):
         return np.concatenate([zm[gc[idx]] for zm, gc in zip(zmasks, gcols, strict=True)], axis=1)
 
-    flags = dict(infeasible=infeasible, zero=has_zero, zmask=zmask)
+    def dupmap(idx):
+        return np.concatenate([pd[gc[idx]] for pd, gc in zip(pools_d, gcols, strict=True)], axis=1)
+
+    has_dup = np.zeros(Rc, bool)
+    for pd, gc in zip(pools_d, gcols, strict=True):
+        has_dup |= (pd >= 0).any(axis=1)[gc]
+    flags = dict(infeasible=infeasible, zero=has_zero, zmask=zmask, dup=has_dup, dupmap=dupmap)
     return cons, X[grp][:, :, :ctx.out_dim], Rr[grp][:, :, :ctx.out_dim], flags
 
 
@@ -975,7 +1005,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
             area = np.zeros((Rc, 2))
             status = np.full(Rc, -1, np.int64)
             cuts = np.linspace(0, Rc, (workers if pool else 1) + 1).astype(int)
-            args = [(*cons, lay.N, poly, npoly, int(a), int(b), labels, nlab, verts, area, status)
+            args = [(*cons, lay.N, flags["dup"], poly, npoly, int(a), int(b), labels, nlab, verts, area, status)
                     for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
             if pool:
                 list(pool.map(lambda a: vk.certify_regions(*a), args))
@@ -992,7 +1022,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
             pos = np.nonzero(col)[1]
             keep = good[ri] & (li < lay.N)
             ri, li, pos = ri[keep], li[keep], pos[keep]
-            tie = flags["zero"][ri]
+            tie = (flags["zero"] | flags["dup"])[ri]
             across = lay.flip(rows[ri], li)
             if tie.any():
                 t = np.flatnonzero(tie)
@@ -1000,7 +1030,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
                 w1 = verts[ri[t], pos[t], :2]  # edge i runs from vertex i - 1 to vertex i
                 w0 = verts[ri[t], (pos[t] - 1) % m, :2]
                 normals = np.stack([w1[:, 1] - w0[:, 1], w0[:, 0] - w1[:, 0]], axis=1)
-                masks = flags["zmask"](ri[t])
+                masks = flags["zmask"](ri[t]) | (flags["dupmap"](ri[t]) == li[t][:, None])
                 masks[np.arange(len(t)), li[t]] = True
                 across[t], decided = _across(ctx, rows[ri[t]], masks, normals)
                 unsure = np.unique(ri[t][~decided])

@@ -63,13 +63,27 @@ def _coef(Pv, Pr, gidx, noff, r, n, N, out):
 
 
 @njit(cache=True, nogil=True)
-def certify_regions(Pv, Pr, gidx, noff, cnt, N, poly, npoly, lo, hi, labels, nlab, verts, area, status):
+def _dup(Pd, gidx, noff, r, n, N):
+    """The constraint whose exact line constraint ``n`` repeats, else -1."""
+    if n >= N:
+        return -1
+    st = 0
+    while st + 1 < noff.shape[0] and noff[st + 1] <= n:
+        st += 1
+    return Pd[gidx[r, st], n - noff[st]]
+
+
+@njit(cache=True, nogil=True)
+def certify_regions(Pv, Pr, Pd, gidx, noff, cnt, N, hasdup, poly, npoly, lo, hi, labels, nlab, verts, area,
+                    status):
     """Certify regions ``lo..hi-1``.
 
     The constraints are shared by regions with a common pattern prefix: ``Pv``, ``Pr``
     `(P, 3, W)` hold coefficients and bounds of groups of constraints; region ``r``'s constraints
     of cutting step ``s`` are row ``gidx[r, s]``, columns ``0..cnt[s]-1``, numbered from
-    ``noff[s]`` (``N`` in all). poly `(Rc, K, 2)` float polygons
+    ``noff[s]`` (``N`` in all). ``Pd`` (same rows) names, for a constraint whose exact map is
+    another's (a max unit against a piece exactly 0, and the winner's own ReLU), that other one,
+    else -1; ``hasdup`` `(Rc,)` says which regions have any. poly `(Rc, K, 2)` float polygons
     (counter-clockwise) with ``npoly`` `(Rc,)` vertices. Writes: labels `(Rc, K)` (constraint index,
     ``N + s`` for side ``s`` of the square: q_s >= -1, q_s <= 1, q_t >= -1, q_t <= 1), nlab `(Rc,)`,
     verts `(Rc, K, 4)` (vertex ``i`` between edges ``i`` and ``i + 1``: x, y, rx, ry), area `(Rc, 2)`
@@ -116,6 +130,11 @@ def certify_regions(Pv, Pr, gidx, noff, cnt, N, poly, npoly, lo, hi, labels, nla
                     if sc < best[j]:
                         best[j] = sc
                         lab[j] = noff[sp] + jj
+        if hasdup[r]:  # a repeated line is labelled by the constraint it repeats
+            for j in range(k):
+                d = _dup(Pd, gidx, noff, r, lab[j], N)
+                if d >= 0:
+                    lab[j] = d
         # merge consecutive edges with one label (a region's edge split by a tile border, …)
         j0 = -1
         for j in range(k):
@@ -210,6 +229,21 @@ def certify_regions(Pv, Pr, gidx, noff, cnt, N, poly, npoly, lo, hi, labels, nla
                     bound = (abs(c0) * rx + abs(c1) * ry + ca[3] * (ax + rx) + ca[4] * (ay + ry)
                              + ca[5] + G3 * (abs(c0 * x) + abs(c1 * y) + abs(c2))) * (1 + 8 * U) + ETA
                     bad -= v <= bound
+            if hasdup[r] and bad != 0:  # the repeats of the two lines are on the vertex too
+                la, lb = labels[r, i], labels[r, (i + 1) % m]
+                for sp in range(S):
+                    row = gidx[r, sp]
+                    for jj in range(cnt[sp]):
+                        d = Pd[row, jj]
+                        if d >= 0 and (d == la or d == lb):
+                            c0 = Pv[row, 0, jj]
+                            c1 = Pv[row, 1, jj]
+                            c2 = Pv[row, 2, jj]
+                            v = c0 * x + c1 * y + c2
+                            bound = (abs(c0) * rx + abs(c1) * ry + Pr[row, 0, jj] * (ax + rx)
+                                     + Pr[row, 1, jj] * (ay + ry) + Pr[row, 2, jj]
+                                     + G3 * (abs(c0 * x) + abs(c1 * y) + abs(c2))) * (1 + 8 * U) + ETA
+                            bad -= v <= bound
             if bad != 0:
                 st = UNDECIDED
                 break
