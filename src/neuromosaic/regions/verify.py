@@ -16,7 +16,11 @@ coordinates ``q`` in [-1, 1]² (an exact affine image of the user's rectangle):
    ``u`` is zero (the others are strict at both ends, so on the whole edge): the pattern just
    across is ``p`` with ``u`` flipped (a max unit: the other piece), and it must be one of the
    partition's patterns. If the union of the regions missed part of the square, its boundary
-   would contain an edge across which no region lies: so the regions cover the square.
+   would contain an edge across which no region lies: so the regions cover the square. A unit
+   identically zero on the region (dead, or a max pool's tie) is zero on the edge too, and so is
+   its map across: its sign across is read from that map's derivative outwards, with bounds
+   (:func:`_across`); a constraint known to repeat another's line (a max unit against a piece
+   exactly 0 repeats the winner's ReLU) counts as that line.
 3. **None is repeated, and none overlaps another**: the patterns are distinct, and two regions of
    distinct patterns are disjoint. With 2, the exact areas sum to the square's, exactly.
 4. **Every region's affine map is the one its pattern implies**: the float64 chain of maps carries
