@@ -16,21 +16,19 @@ the ratios (regioncam's time / ours: above 1 means we are faster).
 Usage: python benchmarks/regions.py [--quick] [--full] [--verify] [--cold K]
   --quick   only the nets up to [64]*4
   --full    also regioncam on [256]*4 (about 70 s and 16 GB for R=10 on the issue's machine)
-  --verify  exact re-derivation (rationals) of every region of [64]*4 (R=1, R=10) and [128]*4 R=1
+  --verify  also the proof of the partitions (benchmarks/verify.py)
   --cold K  fresh processes per small case (default 9: a first cut of 0.3 ms varies by ±30 %)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
+
+from _proc import run_sampled  # benchmarks/_proc.py (the script's folder is on sys.path)
 
 NETS = Path(os.environ.get("NEUROMOSAIC_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "nets"
 
@@ -42,7 +40,7 @@ tool, path, R, mode = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 if tool == "neuromosaic":
     import neuromosaic as nm
     from neuromosaic.regions.cutter import load_kernel
-    compiled = load_kernel()
+    compiled = load_kernel() is not None
     from neuromosaic.io.weights import load_npz_net
     load_s = time.perf_counter() - t0
     net = load_npz_net(path)
@@ -74,62 +72,17 @@ if mode != "once":
 out = dict(seconds=cold, warm=min(warm) if warm else None, repeats=len(warm), load=load_s)
 if tool == "neuromosaic":
     out.update(count=res.count, tiles=len(res.tiles), min_area=float(res.areas.min()), compiled=compiled)
-    if mode == "verify":
-        from neuromosaic.regions.verify import verify_exact
-        t = time.perf_counter()
-        rep = verify_exact(res)
-        out.update(verify_ok=rep.ok, verify_seconds=time.perf_counter() - t, exact_min_area=rep.smallest_area,
-                   infeasible=rep.infeasible, area_sum=str(rep.area_sum), domain_area=str(rep.domain_area))
 else:
     out.update(count=res.num_faces)
 print("RESULT" + json.dumps(out))
 """
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(d))
-            except (OSError, ValueError, IndexError):
-                pass
-    total, todo = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * page
-        except (OSError, ValueError):
-            pass
-        todo.extend(children.get(p, []))
-    return total
-
-
 def run_case(tool: str, net: str, R: float, mode: str = "warm") -> dict:
-    proc = subprocess.Popen([sys.executable, "-c", CASE, tool, str(NETS / f"{net}.npz"), str(R), mode],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-
-    def sample():
-        while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
-            time.sleep(0.01)
-
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
-    out, err = proc.communicate()
-    th.join()
-    for line in out.splitlines():
-        if line.startswith("RESULT"):
-            res = json.loads(line[6:])
-            res["peak_mb"] = peak[0] / 2**20
-            return res
-    raise RuntimeError(f"{tool} {net} R={R} failed: {err.strip()[-500:]}")
+    res, err = run_sampled([sys.executable, "-c", CASE, tool, str(NETS / f"{net}.npz"), str(R), mode])
+    if res is None:
+        raise RuntimeError(f"{tool} {net} R={R} failed: {err.strip()[-500:]}")
+    return res
 
 
 def measure(tool: str, net: str, R: float, cold_runs: int) -> dict:
@@ -186,17 +139,10 @@ def main(argv: list[str]) -> int:
     print(f"\nload (import, kernel; once per process, not timed above): neuromosaic "
           f"{loads.get('neuromosaic', float('nan')):.2f} s (torch, numba, compiled kernel "
           f"from the disk cache), regioncam {loads.get('regioncam', float('nan')):.3f} s")
-    cases = [("mlp_w32_d3_s0", 10.0)]
-    if verify:
-        cases += [("mlp_w64_d4_s0", 1.0), ("mlp_w64_d4_s0", 10.0), ("mlp_w128_d4_s0", 1.0)]
-    print("\nExact verify mode (every region re-derived from its pattern in rationals):\n")
-    print("| net | R | regions | all feasible | exact areas sum to the domain | smallest area | seconds |")
-    print("|---|---|---|---|---|---|---|")
-    for net, R in cases:
-        v = run_case("neuromosaic", net, R, "verify")
-        print(f"| {net} | {R:g} | {v['count']:,} | {v['infeasible'] == 0} | "
-              f"{v['area_sum'] == v['domain_area']} ({v['area_sum']}) | {v['exact_min_area']:.3g} | "
-              f"{v['verify_seconds']:.1f} |", flush=True)
+    if verify:  # the proof has its own benchmark (one place): run it here too
+        import runpy
+
+        runpy.run_path(str(Path(__file__).with_name("verify.py")), run_name="__main__")
     return 0
 
 

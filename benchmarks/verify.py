@@ -16,14 +16,12 @@ Usage: python benchmarks/verify.py [--big] [--avx2]
 
 from __future__ import annotations
 
-import json
 import os
 import platform
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
+
+from _proc import run_sampled  # benchmarks/_proc.py (the script's folder is on sys.path)
 
 NETS = Path(os.environ.get("NEUROMOSAIC_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "nets"
 AVX2_ENV = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR", "NUMBA_CPU_NAME": "haswell",
@@ -61,34 +59,11 @@ print("RESULT" + json.dumps(dict(count=reg.count, cut=cut, verify=secs, ok=rep.o
 """
 
 
-def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return 0
-
-
 def run(src: str, R: float, mode: str, avx2: bool) -> dict:
     env = dict(os.environ, **(AVX2_ENV if avx2 else {}))
-    proc = subprocess.Popen([sys.executable, "-c", CASE, src, str(R), mode], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    peak = [0]
-
-    def sample():
-        while proc.poll() is None:
-            peak[0] = max(peak[0], _rss(proc.pid))
-            time.sleep(0.05)
-
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
-    out, err = proc.communicate()
-    th.join()
-    line = [s for s in out.splitlines() if s.startswith("RESULT")]
-    if not line:
+    res, err = run_sampled([sys.executable, "-c", CASE, src, str(R), mode], env=env, interval=0.05)
+    if res is None:
         raise SystemExit(f"case {src} R={R} failed:\n{err[-2000:]}")
-    res = json.loads(line[0][6:])
-    res["peak_mb"] = peak[0] / 2**20
     return res
 
 

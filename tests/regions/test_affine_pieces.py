@@ -13,12 +13,7 @@ from neuromosaic.io.nets import save
 
 def test_a_unit_nothing_reads_splits_regions_but_not_pieces():
     # two crossing lines; the output reads only the first unit: 4 regions, 2 affine pieces
-    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)).double()
-    with torch.no_grad():
-        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
-        net[0].bias.zero_()
-        net[2].weight.copy_(torch.tensor([[2.0, 0.0]]))
-        net[2].bias.zero_()
+    net = _reads_only_x()
     reg = nm.linear_regions(net, domain=(-1, 1, -1, 1))
     labels, count = reg.affine_pieces()
     assert reg.count == 4 and count == 2
@@ -64,12 +59,7 @@ def test_exact_pieces_agree_with_float_pieces_and_with_a_hand_count():
 
 
 def test_merge_affine_option_and_cli(tmp_path, capsys):
-    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)).double()
-    with torch.no_grad():
-        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
-        net[0].bias.zero_()
-        net[2].weight.copy_(torch.tensor([[2.0, 0.0]]))
-        net[2].bias.zero_()
+    net = _reads_only_x()
     pieces = nm.linear_regions(net, domain=(-1, 1, -1, 1), merge="affine")
     assert isinstance(pieces, nm.AffinePieces) and pieces.count == 2 and pieces.regions.count == 4
     assert np.allclose(pieces.areas, [2.0, 2.0])
@@ -89,3 +79,14 @@ def test_merge_affine_option_and_cli(tmp_path, capsys):
     code = main(["regions", "--widths", "4", "--merge", "maps"])
     out, err = capsys.readouterr()
     assert code == 2 and "--merge must be pattern or affine" in err
+
+
+def _reads_only_x():
+    """Two crossing lines (x = 0, y = 0); the output reads only the first unit: 2 * relu(x)."""
+    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        net[0].bias.zero_()
+        net[2].weight.copy_(torch.tensor([[2.0, 0.0]]))
+        net[2].bias.zero_()
+    return net

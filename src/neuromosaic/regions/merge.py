@@ -112,17 +112,16 @@ class AffinePieces:
 
 def _exactly_equal(regions, pairs: np.ndarray) -> np.ndarray:
     """Whether the exact maps of each pair of regions are equal (see :func:`affine_pieces`)."""
-    from .verify import _Context, _exact_chain, _float_chain
+    from .verify import _block_size, _Context, _exact_chain, _float_chain, _pattern_order
 
     ctx = _Context(regions)
     n = regions.count
     maps, radius = np.empty((n, 3, ctx.out_dim)), np.empty((n, 3, ctx.out_dim))
-    from .verify import _block_size
-
+    perm = _pattern_order(regions.patterns)
     block = _block_size(ctx)
     for lo in range(0, n, block):
-        _, Y, R, _ = _float_chain(ctx, regions.patterns[lo:lo + block])
-        maps[lo:lo + block], radius[lo:lo + block] = Y, R
+        p = perm[lo:lo + block]
+        _, maps[p], radius[p], _ = _float_chain(ctx, regions.patterns[p])
     if not len(pairs):
         return np.zeros(0, bool)
     a, b = pairs[:, 0], pairs[:, 1]

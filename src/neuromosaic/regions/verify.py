@@ -288,6 +288,14 @@ class _Context:
 
 
 # -- the float64 chain with error bounds ----------------------------------------------------------
+def _pattern_order(rows: np.ndarray) -> np.ndarray:
+    """An order of the rows in which those sharing a pattern prefix are consecutive (sorted by
+    their first 32 bytes: the first layers, where sharing pays), so :func:`_float_chain` shares
+    their maps."""
+    lead = rows[:, :min(rows.shape[1], 32)]
+    return np.lexsort(lead.T[::-1]) if lead.shape[1] and len(rows) else np.arange(len(rows))
+
+
 def _runs(rows: np.ndarray, end: int) -> np.ndarray:
     """Group index of every row: consecutive rows with equal bytes ``[:end]`` share a group (rows
     sorted by pattern share most)."""
@@ -602,8 +610,7 @@ def pattern_maps(regions, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     idx = np.asarray(idx, dtype=np.int64)
     ctx = _Context(regions, prove=False)
     rows_all = regions.patterns[idx]
-    lead = rows_all[:, :min(rows_all.shape[1], 32)]
-    perm = np.lexsort(lead.T[::-1]) if lead.shape[1] and len(idx) else np.arange(len(idx))
+    perm = _pattern_order(rows_all)
     grads = np.empty((len(idx), ctx.out_dim, 2))
     offsets = np.empty((len(idx), ctx.out_dim))
     block = _block_size(ctx)
@@ -995,8 +1002,7 @@ def verify(regions, *, near: float = 1e-6, workers: int | None = None,
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:
         # in pattern order: regions that share a prefix share its maps (see _float_chain)
-        lead = patterns[:, :min(patterns.shape[1], 32)]
-        perm = np.lexsort(lead.T[::-1]) if lead.shape[1] else np.arange(n)
+        perm = _pattern_order(patterns)
         for lo in range(0, n, block):
             idx = perm[lo:lo + block]
             rows = patterns[idx]
